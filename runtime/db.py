@@ -1,0 +1,58 @@
+"""Engines for Banner and the app database, with errors a person can read.
+
+SQLAlchemy gives one code path for SQLite, PostgreSQL and Oracle; this module only adds the
+embedded-default niceties (create ``var/``, SQLite pragmas) and turns a malformed URL or an
+unreachable server into a single-line :class:`ServiceUnavailable`/:class:`ConfigurationError`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from runtime.errors import ConfigurationError, ServiceUnavailable
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str, *, check: bool = True, **kwargs: Any) -> Engine:
+    """Create an engine for ``url``; with ``check`` also prove the server answers."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(f"malformed database URL {url!r}: {exc}") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ConfigurationError(f"unsupported database URL {url!r}: {exc}") from None
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    if check:
+        try:
+            with engine.connect() as conn:
+                conn.execute(
+                    text(
+                        "SELECT 1"
+                        if parsed.get_backend_name() != "oracle"
+                        else "SELECT 1 FROM DUAL"
+                    )
+                )
+        except OperationalError as exc:
+            engine.dispose()
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            where = parsed.render_as_string(hide_password=True)
+            raise ServiceUnavailable(f"cannot reach database {where}: {reason}") from None
+    return engine

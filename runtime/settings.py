@@ -1,0 +1,70 @@
+"""One typed settings object for the whole system.
+
+Every knob is an environment variable with the ``BCA_`` prefix (or a line in ``.env``). The
+defaults are the embedded ones: SQLite files under ``./var/``, the local Canvas simulator, an
+in-process worker and template mode instead of a hosted model. Code receives a ``Settings``
+instance as an argument; nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_VAR_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    """Configuration of one deployment: embedded by default, scale-out by URL."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BCA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    var_dir: Path = Field(DEFAULT_VAR_DIR, description="Where embedded state files live.")
+    banner_url: str = Field(
+        f"sqlite:///{DEFAULT_VAR_DIR}/banner.db",
+        description="SQLAlchemy URL of Banner: the SQLite sandbox, PostgreSQL, or oracle+oracledb://.",
+    )
+    database_url: str = Field(
+        f"sqlite:///{DEFAULT_VAR_DIR}/app.db",
+        description="SQLAlchemy URL of the app's own state (inbox, audit trail, approvals).",
+    )
+    checkpoint_url: str = Field(
+        "",
+        description="LangGraph checkpoint store: a SQLite path or postgresql:// URL "
+        "(empty: var/checkpoints.db).",
+    )
+    canvas_url: str = Field(
+        "http://127.0.0.1:8900", description="Base URL of Canvas (or the local simulator)."
+    )
+    canvas_token: SecretStr = Field(
+        SecretStr("bca-dev-admin-token"), description="Canvas API token (admin scope)."
+    )
+    canvas_account_id: int = Field(1, description="Canvas account that owns provisioned courses.")
+    broker_url: str = Field(
+        "", description="AMQP URL of RabbitMQ; empty means the in-process worker over the inbox."
+    )
+    model: str = Field("", description="Chat model name; empty means deterministic template mode.")
+    openai_base_url: str = Field("", description="OpenAI-compatible endpoint (empty: OpenAI).")
+    openai_api_key: SecretStr = Field(
+        SecretStr(""),
+        validation_alias=AliasChoices("BCA_OPENAI_API_KEY", "OPENAI_API_KEY"),
+        description="API key for the chat model endpoint.",
+    )
+    banner_id_pattern: str = Field(
+        r"[A@]\d{8}", description="Regular expression of the institution's Banner IDs."
+    )
+
+    def resolved_checkpoint_url(self) -> str:
+        """The checkpoint store, defaulting to a SQLite file beside the other embedded state."""
+        return self.checkpoint_url or str(self.var_dir / "checkpoints.db")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment when first asked for."""
+    return Settings()

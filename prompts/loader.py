@@ -1,0 +1,98 @@
+"""Prompts as versioned files, loaded by id.
+
+A prompt lives in ``prompts/templates/<name>.v<N>.md``: YAML front matter (id, version, purpose,
+inputs) and three sections, ``## system``, ``## user`` and ``## fallback``. The fallback is what
+template mode renders when no chat model is configured, so every prompt has a deterministic
+twin. Evals and audit records cite prompts as ``name@N``; an edit to a prompt is a new version
+file, so a regression suite can compare versions side by side.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import yaml
+from jinja2 import Environment, StrictUndefined, UndefinedError
+from pydantic import BaseModel, ConfigDict, Field
+
+from runtime.errors import ConfigurationError, NotFoundError, ValidationFailed
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+_FILE = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\.v(?P<version>\d+)\.md$")
+_SECTION = re.compile(r"^## (system|user|fallback)\s*$", re.MULTILINE)
+_JINJA = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+class Prompt(BaseModel):
+    """One version of one prompt."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    version: int = Field(ge=1)
+    purpose: str
+    inputs: tuple[str, ...]
+    system: str
+    user: str
+    fallback: str
+
+    @property
+    def ref(self) -> str:
+        """The id evals and audit records cite."""
+        return f"{self.name}@{self.version}"
+
+    def render(self, part: str, variables: dict[str, object]) -> str:
+        """Render ``system``, ``user`` or ``fallback``; a missing input is a clear error."""
+        missing = [name for name in self.inputs if name not in variables]
+        if missing:
+            raise ValidationFailed(f"prompt {self.ref} needs inputs {missing}")
+        try:
+            return _JINJA.from_string(getattr(self, part)).render(**variables).strip()
+        except UndefinedError as exc:
+            raise ValidationFailed(f"prompt {self.ref}: {exc}") from None
+
+
+def _parse(path: Path) -> Prompt:
+    match = _FILE.match(path.name)
+    if match is None:
+        raise ConfigurationError(f"{path}: prompt files are named <name>.v<N>.md")
+    text = path.read_text(encoding="utf-8")
+    if not text.startswith("---\n"):
+        raise ConfigurationError(f"{path}: missing YAML front matter")
+    _, front, body = text.split("---\n", 2)
+    meta = yaml.safe_load(front) or {}
+    parts = _SECTION.split(body)
+    sections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
+    absent = {"system", "user", "fallback"} - sections.keys()
+    if absent:
+        raise ConfigurationError(f"{path}: missing sections {sorted(absent)}")
+    if meta.get("id") != match["name"] or meta.get("version") != int(match["version"]):
+        raise ConfigurationError(f"{path}: front matter id/version disagree with the file name")
+    return Prompt(
+        name=match["name"],
+        version=int(match["version"]),
+        purpose=str(meta.get("purpose", "")),
+        inputs=tuple(meta.get("inputs", ())),
+        system=sections["system"],
+        user=sections["user"],
+        fallback=sections["fallback"],
+    )
+
+
+@cache
+def all_prompts() -> tuple[Prompt, ...]:
+    """Every prompt version shipped with the project, parsed once."""
+    return tuple(sorted((_parse(p) for p in TEMPLATES_DIR.glob("*.md")), key=lambda p: p.ref))
+
+
+def load_prompt(ref: str) -> Prompt:
+    """A prompt by ``name`` (latest version) or ``name@N`` (that version)."""
+    name, _, version = ref.partition("@")
+    candidates = [p for p in all_prompts() if p.name == name]
+    if version:
+        candidates = [p for p in candidates if p.version == int(version)]
+    if not candidates:
+        raise NotFoundError("prompt", ref=ref)
+    return max(candidates, key=lambda p: p.version)

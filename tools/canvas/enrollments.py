@@ -1,0 +1,97 @@
+"""Enrolling, ending and reactivating enrollments, listing them, and reading final grades.
+
+Creating an enrollment for a user, section and type that already exist returns the existing
+one in Canvas, so an ambiguous enroll is simply sent again. Ending or reactivating first reads
+the enrollment and does nothing if it is already in the wanted state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from canvasapi.enrollment import Enrollment
+
+from tools.canvas.client import CanvasClient, canvas_operation
+from tools.canvas.lookup import get_course, get_enrollment, get_section, get_user
+from tools.canvas.models import (
+    EndEnrollment,
+    EndTask,
+    EnrollmentInfo,
+    EnrollmentQuery,
+    EnrollmentSpec,
+)
+
+STATE_AFTER: dict[EndTask, str] = {
+    "conclude": "completed",
+    "delete": "deleted",
+    "inactivate": "inactive",
+    "deactivate": "inactive",
+}
+
+
+@canvas_operation
+def enroll(client: CanvasClient, spec: EnrollmentSpec) -> EnrollmentInfo:
+    """Make sure a user holds an enrollment in a section (the Banner registration's mirror)."""
+
+    def attempt() -> Enrollment:
+        section = get_section(client, spec.sis_section_id)
+        user_id = spec.user_id
+        if spec.sis_user_id is not None:
+            user_id = get_user(client, spec.sis_user_id).id
+        return section.enroll_user(
+            user_id,
+            enrollment={
+                "type": spec.type,
+                "enrollment_state": spec.state,
+                "notify": spec.notify,
+            },
+        )
+
+    return EnrollmentInfo.of(client.retry_ambiguous(attempt))
+
+
+@canvas_operation
+def end_enrollment(client: CanvasClient, spec: EndEnrollment) -> EnrollmentInfo:
+    """End an enrollment the way the drop rule says: conclude, delete or inactivate it."""
+    enrollment = get_enrollment(client, spec.enrollment_id)
+    if enrollment.enrollment_state == STATE_AFTER[spec.task]:
+        return EnrollmentInfo.of(enrollment)
+    return EnrollmentInfo.of(enrollment.deactivate(spec.task))
+
+
+@canvas_operation
+def reactivate_enrollment(client: CanvasClient, enrollment_id: int) -> EnrollmentInfo:
+    """Give an inactive enrollment its access back (a student re-added after a drop)."""
+    enrollment = get_enrollment(client, enrollment_id)
+    if enrollment.enrollment_state == "active":
+        return EnrollmentInfo.of(enrollment)
+    return EnrollmentInfo.of(enrollment.reactivate())
+
+
+@canvas_operation
+def list_enrollments(client: CanvasClient, query: EnrollmentQuery) -> list[EnrollmentInfo]:
+    """The enrollments of a course or section by state and type, to compare with Banner."""
+    place = (
+        get_course(client, query.sis_id)
+        if query.scope == "course"
+        else get_section(client, query.sis_id)
+    )
+    filters: dict[str, Any] = {}
+    if query.states:
+        filters["state"] = list(query.states)
+    if query.types:
+        filters["type"] = list(query.types)
+    if query.user_id is not None:
+        filters["user_id"] = query.user_id
+    return [EnrollmentInfo.of(e) for e in place.get_enrollments(**filters)]
+
+
+@canvas_operation
+def final_grades(client: CanvasClient, sis_course_id: str) -> list[EnrollmentInfo]:
+    """Every student's current and final score and grade in a course, for grade passback."""
+    query = EnrollmentQuery(
+        sis_id=sis_course_id,
+        types=["StudentEnrollment"],
+        states=["active", "completed", "inactive"],
+    )
+    return list_enrollments(client, query)

@@ -1,0 +1,47 @@
+"""Simulator-only control endpoints under ``/sim`` (never under ``/api/v1``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from sandbox.canvas.auth import require_admin
+from sandbox.canvas.config import FaultConfig, LiveEventsConfig, ThrottleConfig
+from sandbox.canvas.routes.common import Sim
+
+router = APIRouter(prefix="/sim", dependencies=[Depends(require_admin)])
+
+
+@router.get("/faults")
+def get_faults(sim: Sim) -> dict[str, Any]:
+    """The fault configuration in force and how many faults were injected so far."""
+    return {"config": sim.dice.config.model_dump(), "injected": dict(sim.dice.injected)}
+
+
+@router.put("/faults")
+def set_faults(config: FaultConfig, sim: Sim) -> dict[str, Any]:
+    """Replace the fault configuration (JSON body; omitted fields take their defaults)."""
+    sim.dice.configure(config)
+    return get_faults(sim)
+
+
+@router.put("/throttle")
+def set_throttle(config: ThrottleConfig, sim: Sim) -> dict[str, Any]:
+    """Replace the throttle settings and empty every bucket."""
+    sim.buckets.config = config
+    sim.buckets.reset()
+    return config.model_dump()
+
+
+@router.put("/live_events")
+def set_live_events(config: LiveEventsConfig, sim: Sim) -> dict[str, Any]:
+    """Replace the Live Events delivery settings."""
+    sim.events.configure(config)
+    return config.model_dump()
+
+
+@router.get("/live_events/stats")
+def live_event_stats(sim: Sim) -> dict[str, int]:
+    """Counts of queued, delivered, duplicated and failed Live Event deliveries."""
+    return dict(sim.events.stats)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import threading
+import warnings
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
 from canvasapi import Canvas
 from canvasapi.account import Account
@@ -23,7 +25,13 @@ from canvasapi.exceptions import (
     Unauthorized,
     UnprocessableEntity,
 )
-from tenacity import Retrying, retry_if_result, stop_after_delay, wait_exponential_jitter
+from tenacity import (
+    Retrying,
+    retry_if_result,
+    stop_after_delay,
+    wait_exponential,
+    wait_random,
+)
 
 from runtime.settings import Settings
 from tools.canvas.errors import (
@@ -34,6 +42,7 @@ from tools.canvas.errors import (
 )
 from tools.canvas.session import CanvasSession, PacingPolicy, RequestStats, RetryPolicy
 
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -52,7 +61,10 @@ class CanvasClient:
     ) -> None:
         self.retry = retry or RetryPolicy()
         self.account_id = account_id
-        self.canvas = Canvas(base_url.rstrip("/"), token)
+        with warnings.catch_warnings():
+            if urlsplit(base_url).hostname in LOOPBACK:  # the local simulator speaks plain HTTP
+                warnings.filterwarnings("ignore", "Canvas may respond unexpectedly")
+            self.canvas = Canvas(base_url.rstrip("/"), token)
         self.session = CanvasSession(self.retry, pacing or PacingPolicy())
         # canvasapi keeps its Requester private; its ``requests`` session is the documented
         # seam for headers, so we swap in ours, through which every request then goes.
@@ -97,7 +109,7 @@ class CanvasClient:
         """Poll ``fetch`` with growing pauses until ``done`` holds or ``timeout`` passes."""
         polling = Retrying(
             retry=retry_if_result(lambda value: not done(value)),
-            wait=wait_exponential_jitter(initial=0.05, max=5.0, jitter=0.05),
+            wait=wait_exponential(multiplier=0.05, max=2.0) + wait_random(0, 0.05),
             stop=stop_after_delay(timeout),
             retry_error_callback=lambda state: _timed_out(what, timeout),
         )

@@ -158,9 +158,7 @@ def undo_crosslist(client: CanvasClient, sis_section_id: str) -> SectionInfo:
 
 
 @canvas_operation
-def course_grading_standard(
-    client: CanvasClient, sis_course_id: str
-) -> GradingStandardInfo | None:
+def course_grading_standard(client: CanvasClient, sis_course_id: str) -> GradingStandardInfo | None:
     """The grading scheme a course uses, or None: grade passback refuses courses without one."""
     course = get_course(client, sis_course_id)
     standard_id = getattr(course, "grading_standard_id", None)

@@ -1,24 +1,27 @@
 """Enrolling, ending and reactivating enrollments, listing them, and reading final grades.
 
-Creating an enrollment for a user, section and type that already exist returns the existing
-one in Canvas, so an ambiguous enroll is simply sent again. Ending or reactivating first reads
-the enrollment and does nothing if it is already in the wanted state.
+An enrollment is named by its Canvas key: user, section and type. Creating one that exists
+returns the existing one in Canvas, so an ambiguous enroll is simply sent again. Ending or
+reactivating first reads the enrollment and does nothing if it is already in the wanted state.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from canvasapi.enrollment import Enrollment
 
 from tools.canvas.client import CanvasClient, canvas_operation
-from tools.canvas.lookup import get_course, get_enrollment, get_section, get_user
+from tools.canvas.errors import CanvasNotFound
+from tools.canvas.lookup import get_course, get_section, get_user
 from tools.canvas.models import (
     EndEnrollment,
     EndTask,
     EnrollmentInfo,
+    EnrollmentKey,
     EnrollmentQuery,
     EnrollmentSpec,
+    EnrollmentState,
 )
 
 STATE_AFTER: dict[EndTask, str] = {
@@ -27,6 +30,7 @@ STATE_AFTER: dict[EndTask, str] = {
     "inactivate": "inactive",
     "deactivate": "inactive",
 }
+ALL_STATES = list(get_args(EnrollmentState))
 
 
 @canvas_operation
@@ -40,29 +44,38 @@ def enroll(client: CanvasClient, spec: EnrollmentSpec) -> EnrollmentInfo:
             user_id = get_user(client, spec.sis_user_id).id
         return section.enroll_user(
             user_id,
-            enrollment={
-                "type": spec.type,
-                "enrollment_state": spec.state,
-                "notify": spec.notify,
-            },
+            enrollment={"type": spec.type, "enrollment_state": spec.state, "notify": spec.notify},
         )
 
     return EnrollmentInfo.of(client.retry_ambiguous(attempt))
 
 
+def get_enrollment(client: CanvasClient, key: EnrollmentKey) -> Enrollment:
+    """The enrollment with this key, in any state; :class:`CanvasNotFound` if there is none."""
+    section = get_section(client, key.sis_section_id)
+    who: dict[str, Any] = (
+        {"sis_user_id": [key.sis_user_id]}
+        if key.sis_user_id is not None
+        else {"user_id": key.user_id}
+    )
+    for enrollment in section.get_enrollments(type=[key.type], state=ALL_STATES, **who):
+        return enrollment
+    raise CanvasNotFound("enrollment", sis_id=key.label())
+
+
 @canvas_operation
 def end_enrollment(client: CanvasClient, spec: EndEnrollment) -> EnrollmentInfo:
     """End an enrollment the way the drop rule says: conclude, delete or inactivate it."""
-    enrollment = get_enrollment(client, spec.enrollment_id)
+    enrollment = get_enrollment(client, spec)
     if enrollment.enrollment_state == STATE_AFTER[spec.task]:
         return EnrollmentInfo.of(enrollment)
     return EnrollmentInfo.of(enrollment.deactivate(spec.task))
 
 
 @canvas_operation
-def reactivate_enrollment(client: CanvasClient, enrollment_id: int) -> EnrollmentInfo:
+def reactivate_enrollment(client: CanvasClient, key: EnrollmentKey) -> EnrollmentInfo:
     """Give an inactive enrollment its access back (a student re-added after a drop)."""
-    enrollment = get_enrollment(client, enrollment_id)
+    enrollment = get_enrollment(client, key)
     if enrollment.enrollment_state == "active":
         return EnrollmentInfo.of(enrollment)
     return EnrollmentInfo.of(enrollment.reactivate())

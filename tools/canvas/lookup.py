@@ -7,11 +7,10 @@ Canvas answers 404, so a missing object becomes an exception for a person, never
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from canvasapi.course import Course
-from canvasapi.enrollment import Enrollment
 from canvasapi.exceptions import ResourceDoesNotExist
 from canvasapi.section import Section
 from canvasapi.user import User
@@ -48,21 +47,6 @@ def get_user(client: CanvasClient, sis_user_id: str) -> User:
     """The user with this SIS id."""
     with missing_is("user", sis_user_id):
         return client.canvas.get_user(sis_user_id, "sis_user_id")
-
-
-def get_enrollment(client: CanvasClient, enrollment_id: int) -> Enrollment:
-    """The enrollment with this Canvas id (in the client's account)."""
-    with missing_is("enrollment", canvas_id=enrollment_id):
-        return client.account.get_enrollment(enrollment_id)
-
-
-def exists(find: Callable[[], object]) -> bool:
-    """Whether a ``get_*`` lookup finds its object (for check-before-create)."""
-    try:
-        find()
-    except CanvasNotFound:
-        return False
-    return True
 
 
 @canvas_operation

@@ -240,15 +240,13 @@ class CrossListSpec(Input):
     sis_course_id: str = Field(min_length=1, description="The course to move the section into.")
 
 
-class EnrollmentSpec(Input):
-    """An enrollment to exist: who (SIS or Canvas user id), where (a section), as what."""
+class EnrollmentKey(Input):
+    """Which enrollment: a user (SIS or Canvas id) in a section, as a type (Canvas's key)."""
 
     sis_section_id: str = Field(min_length=1)
     sis_user_id: str | None = None
     user_id: int | None = None
     type: EnrollmentType = "StudentEnrollment"
-    state: Literal["active", "invited", "inactive"] = "active"
-    notify: bool = False
 
     @model_validator(mode="after")
     def _one_user_key(self) -> Self:
@@ -256,11 +254,22 @@ class EnrollmentSpec(Input):
             raise ValueError("give exactly one of sis_user_id and user_id")
         return self
 
+    def label(self) -> str:
+        """The key as one string, for messages and not-found results."""
+        user = self.sis_user_id if self.sis_user_id is not None else f"id {self.user_id}"
+        return f"{self.type} of {user} in {self.sis_section_id}"
 
-class EndEnrollment(Input):
+
+class EnrollmentSpec(EnrollmentKey):
+    """An enrollment to exist, in a given state (the Banner registration's mirror)."""
+
+    state: Literal["active", "invited", "inactive"] = "active"
+    notify: bool = False
+
+
+class EndEnrollment(EnrollmentKey):
     """An enrollment to end, and how: conclude → completed, delete → deleted, inactivate."""
 
-    enrollment_id: int
     task: EndTask = "conclude"
 
 

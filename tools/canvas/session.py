@@ -31,7 +31,8 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
     stop_after_delay,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from tools.canvas.errors import AmbiguousWrite, CanvasUnavailable
@@ -59,9 +60,8 @@ class RetryPolicy(BaseModel):
         """A tenacity controller that retries the exceptions ``retry`` accepts."""
         return Retrying(
             stop=stop_after_attempt(self.attempts) | stop_after_delay(self.max_elapsed),
-            wait=wait_exponential_jitter(
-                initial=self.initial_wait, max=self.max_wait, jitter=self.jitter
-            ),
+            wait=wait_exponential(multiplier=self.initial_wait, max=self.max_wait)
+            + wait_random(0, self.jitter),
             retry=retry_if_exception(retry),
             before_sleep=before_sleep,
             reraise=True,
@@ -75,9 +75,9 @@ class PacingPolicy(BaseModel):
 
     high_water: float = Field(600.0, gt=0, description="Bucket level at which Canvas throttles.")
     drain_per_second: float = Field(10.0, gt=0, description="How fast the bucket empties.")
-    up_front_cost: float = Field(50.0, ge=0, description="Cost Canvas books per request.")
+    up_front_cost: float = Field(50.0, ge=0, description="Cost Canvas holds per request in flight.")
     reserve: float = Field(
-        150.0, ge=0, description="Remaining capacity below which we wait instead of sending."
+        100.0, ge=0, description="Capacity left unused, for other clients of the same token."
     )
 
 
@@ -94,33 +94,55 @@ class RequestStats(BaseModel):
 
 
 class Pacer:
-    """A local mirror of Canvas's leaky bucket, fed by ``X-Rate-Limit-Remaining``."""
+    """A local mirror of Canvas's leaky bucket, fed by ``X-Rate-Limit-Remaining``.
+
+    Canvas's bucket holds the settled cost of past requests, which drains over time, plus the
+    up-front cost of each request in flight, which comes back when it finishes. The pacer knows
+    its own requests in flight, so from Canvas's ``Remaining`` it can tell the settled part, and
+    it sends a request only when the bucket, with that request's up-front cost added, stays
+    under the high-water mark minus the reserve. Otherwise it waits for a request of its own to
+    finish or for the settled cost to drain, whichever lets it go first.
+    """
 
     def __init__(self, policy: PacingPolicy) -> None:
         self._policy = policy
-        self._lock = threading.Lock()
-        self._remaining: float | None = None
-        self._as_of = 0.0
+        self._ready = threading.Condition()
+        self._in_flight = 0
+        self._settled = 0.0
+        self._as_of = time.monotonic()
+
+    def _settled_now(self, now: float) -> float:
+        drained = self._policy.drain_per_second * (now - self._as_of)
+        return max(0.0, self._settled - drained)
 
     def observe(self, remaining: float) -> None:
-        """Take Canvas's latest word on the remaining capacity."""
-        with self._lock:
-            self._remaining = remaining
+        """Take Canvas's word on the bucket, as one of our in-flight requests settles."""
+        policy = self._policy
+        with self._ready:
+            others = max(0, self._in_flight - 1)
+            self._settled = max(0.0, policy.high_water - remaining - others * policy.up_front_cost)
             self._as_of = time.monotonic()
 
-    def book(self) -> float:
-        """Book one request's up-front cost; return how long to wait before sending it."""
+    def acquire(self) -> float:
+        """Wait until one more request fits under the mark; return the seconds waited."""
         policy = self._policy
-        with self._lock:
-            if self._remaining is None:
-                return 0.0
-            now = time.monotonic()
-            drained = policy.drain_per_second * max(0.0, now - self._as_of)
-            projected = min(policy.high_water, self._remaining + drained)
-            wait = max(0.0, (policy.reserve - projected) / policy.drain_per_second)
-            self._remaining = projected + policy.drain_per_second * wait - policy.up_front_cost
-            self._as_of = now + wait
-            return wait
+        ceiling = policy.high_water - policy.reserve
+        waited = 0.0
+        with self._ready:
+            while True:
+                now = time.monotonic()
+                level = self._settled_now(now) + policy.up_front_cost * (self._in_flight + 1)
+                if level <= ceiling or (self._in_flight == 0 and policy.up_front_cost >= ceiling):
+                    self._in_flight += 1
+                    return waited
+                self._ready.wait((level - ceiling) / policy.drain_per_second)
+                waited += time.monotonic() - now
+
+    def release(self) -> None:
+        """One of our requests finished: its up-front cost is back."""
+        with self._ready:
+            self._in_flight -= 1
+            self._ready.notify()
 
 
 class CanvasSession(requests.Session):
@@ -148,10 +170,15 @@ class CanvasSession(requests.Session):
         return response
 
     def _send_once(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        wait = self._pacer.book()
-        if wait > 0:
-            self._count(paced_seconds=wait)
-            time.sleep(wait)
+        waited = self._pacer.acquire()
+        if waited > 0:
+            self._count(paced_seconds=waited)
+        try:
+            return self._checked(request, **kwargs)
+        finally:
+            self._pacer.release()
+
+    def _checked(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         method = (request.method or "GET").upper()
         what = f"{method} {request.path_url.split('?')[0]}"
         failure = AmbiguousWrite if method not in IDEMPOTENT_METHODS else CanvasUnavailable

@@ -1,0 +1,68 @@
+"""The pure pieces under the tools: the local leaky-bucket mirror and the SIS CSV builder."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+import zipfile
+
+import pytest
+
+from tools.canvas.models import EnrollmentSpec, SisEnrollmentRow, SisImportSpec, SisUserRow
+from tools.canvas.session import Pacer, PacingPolicy
+from tools.canvas.sis_imports import sis_zip
+
+
+def test_pacer_lets_as_many_requests_fly_as_the_bucket_holds() -> None:
+    pacer = Pacer(PacingPolicy(high_water=600, reserve=100, up_front_cost=50))
+    for _ in range(10):  # 10 x 50 = 500 = 600 - 100
+        assert pacer.acquire() == 0.0
+    released: list[float] = []
+
+    def release_later() -> None:
+        time.sleep(0.2)
+        released.append(time.monotonic())
+        pacer.release()
+
+    threading.Thread(target=release_later).start()
+    pacer.acquire()  # the 11th waits for one of ours to finish
+    assert released and time.monotonic() >= released[0]
+
+
+def test_pacer_waits_for_settled_cost_to_drain() -> None:
+    pacer = Pacer(PacingPolicy(high_water=600, reserve=100, up_front_cost=50, drain_per_second=100))
+    pacer.acquire()
+    pacer.observe(60.0)  # Canvas: 540 settled, nothing else of ours in flight
+    pacer.release()
+    # 540 + 50 > 500: wait until 90 units drained, 0.9 s at 100/s
+    assert pacer.acquire() == pytest.approx(0.9, abs=0.1)
+
+
+def test_sis_zip_writes_one_csv_per_kind_with_headers() -> None:
+    spec = SisImportSpec(
+        users=[SisUserRow(user_id="A001", login_id="a001", full_name="Ann, B")],
+        enrollments=[SisEnrollmentRow(section_id="S1", user_id="A001")],
+    )
+    archive = zipfile.ZipFile(io.BytesIO(sis_zip(spec)))
+    assert sorted(archive.namelist()) == ["enrollments.csv", "users.csv"]
+    users = list(csv.DictReader(io.StringIO(archive.read("users.csv").decode())))
+    assert users == [
+        {
+            "user_id": "A001",
+            "login_id": "a001",
+            "full_name": "Ann, B",
+            "email": "",
+            "status": "active",
+        }
+    ]
+    enrollments = list(csv.DictReader(io.StringIO(archive.read("enrollments.csv").decode())))
+    assert enrollments[0]["role"] == "student" and enrollments[0]["course_id"] == ""
+
+
+def test_enrollment_spec_needs_exactly_one_user_key() -> None:
+    with pytest.raises(ValueError, match="exactly one"):
+        EnrollmentSpec(sis_section_id="S1")
+    with pytest.raises(ValueError, match="exactly one"):
+        EnrollmentSpec(sis_section_id="S1", sis_user_id="A1", user_id=3)

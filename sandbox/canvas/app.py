@@ -17,7 +17,14 @@ from fastapi import FastAPI
 from sandbox.canvas import errors
 from sandbox.canvas.config import SimConfig
 from sandbox.canvas.faults import FaultMiddleware
-from sandbox.canvas.routes import accounts, control, courses, enrollments
+from sandbox.canvas.routes import (
+    accounts,
+    assignments,
+    control,
+    conversations,
+    courses,
+    enrollments,
+)
 from sandbox.canvas.simulator import Simulator
 from sandbox.canvas.throttle import ThrottleMiddleware
 
@@ -34,7 +41,7 @@ def create_app(db_path: Path, config: SimConfig | None = None) -> FastAPI:
     app = FastAPI(title="Canvas simulator", lifespan=lifespan, openapi_url="/sim/openapi.json")
     app.state.sim = sim
     errors.install(app)
-    for module in (accounts, courses, enrollments, control):
+    for module in (accounts, courses, enrollments, assignments, conversations, control):
         app.include_router(module.router)
     app.add_middleware(ThrottleMiddleware, buckets=sim.buckets)
     app.add_middleware(FaultMiddleware, dice=sim.dice)

@@ -164,4 +164,8 @@ def course_grading_standard(client: CanvasClient, sis_course_id: str) -> Grading
     standard_id = getattr(course, "grading_standard_id", None)
     if standard_id is None:
         return None
-    return GradingStandardInfo.of(course.get_single_grading_standard(standard_id))
+    # The course's list holds its own standards and its accounts'; pick the one it uses.
+    for standard in course.get_grading_standards():
+        if standard.id == standard_id:
+            return GradingStandardInfo.of(standard)
+    raise CanvasNotFound("grading_standard", canvas_id=standard_id)

@@ -13,7 +13,9 @@ from typing import Literal
 
 from runtime.errors import BcaError, NotFoundError, ServiceUnavailable
 
-CanvasKind = Literal["user", "course", "section", "enrollment", "sis_import", "content_migration"]
+CanvasKind = Literal[
+    "user", "course", "section", "enrollment", "sis_import", "content_migration", "grading_standard"
+]
 
 
 class CanvasNotFound(NotFoundError):

@@ -51,7 +51,8 @@ from tools.banner.schema import (
     szrcmnt,
 )
 
-Statement = Select[Any] | Insert | Update | Delete
+AnySelect = Select[*tuple[Any, ...]]
+Statement = AnySelect | Insert | Update | Delete
 B = TypeVar("B", bound=Callable[..., Statement])
 
 STATEMENTS: list[tuple[Callable[..., Statement], dict[str, Any]]] = []
@@ -97,7 +98,7 @@ def _latest(
 # --- persons -------------------------------------------------------------------------------
 
 
-def _person_select() -> Select[Any]:
+def _person_select() -> AnySelect:
     preferred_email = (
         select(func.min(goremal.c.goremal_email_address))
         .where(
@@ -119,19 +120,19 @@ def _person_select() -> Select[Any]:
 
 
 @statement(pidm=1001)
-def person_by_pidm(pidm: int) -> Select[Any]:
+def person_by_pidm(pidm: int) -> AnySelect:
     """The current identity of a PIDM."""
     return _person_select().where(spriden.c.spriden_pidm == pidm)
 
 
 @statement(banner_id="A00123456")
-def person_by_id(banner_id: str) -> Select[Any]:
+def person_by_id(banner_id: str) -> AnySelect:
     """The current identity carrying a Banner ID (history IDs do not match)."""
     return _person_select().where(spriden.c.spriden_id == banner_id)
 
 
 @statement()
-def current_person_names() -> Select[Any]:
+def current_person_names() -> AnySelect:
     """Current first/last names of every person (not corporations), in PIDM order."""
     return (
         select(
@@ -147,7 +148,7 @@ def current_person_names() -> Select[Any]:
 # --- sections ------------------------------------------------------------------------------
 
 
-def _section_select() -> Select[Any]:
+def _section_select() -> AnySelect:
     catalog = scbcrse.alias("catalog")
     newer = scbcrse.alias("newer")
     catalog_effective = _latest(
@@ -197,7 +198,7 @@ def _section_select() -> Select[Any]:
 
 
 @statement(term="202610", crn="10001")
-def section(term: str, crn: str) -> Select[Any]:
+def section(term: str, crn: str) -> AnySelect:
     """One section with its effective catalog title."""
     return _section_select().where(
         ssbsect.c.ssbsect_term_code == term, ssbsect.c.ssbsect_crn == crn
@@ -205,7 +206,7 @@ def section(term: str, crn: str) -> Select[Any]:
 
 
 @statement(term="202610")
-def term_sections(term: str) -> Select[Any]:
+def term_sections(term: str) -> AnySelect:
     """Every section of a term, in CRN order."""
     return (
         _section_select().where(ssbsect.c.ssbsect_term_code == term).order_by(ssbsect.c.ssbsect_crn)
@@ -213,7 +214,7 @@ def term_sections(term: str) -> Select[Any]:
 
 
 @statement(term="202610", crn="10001")
-def crosslist_members(term: str, crn: str) -> Select[Any]:
+def crosslist_members(term: str, crn: str) -> AnySelect:
     """The group of a CRN and every CRN in that group."""
     mine = ssrxlst.alias("mine")
     group = (
@@ -232,7 +233,7 @@ def crosslist_members(term: str, crn: str) -> Select[Any]:
 
 
 @statement(term="202610", crn="10001")
-def section_instructors(term: str, crn: str) -> Select[Any]:
+def section_instructors(term: str, crn: str) -> AnySelect:
     """Instructors of a section, the primary (SIRASGN_PRIMARY_IND='Y') first."""
     return (
         select(
@@ -259,7 +260,7 @@ def section_instructors(term: str, crn: str) -> Select[Any]:
 
 
 @statement(pidm=2001, term="202610", crn=None)
-def sections_taught(pidm: int, term: str, crn: str | None = None) -> Select[Any]:
+def sections_taught(pidm: int, term: str, crn: str | None = None) -> AnySelect:
     """CRNs a person is assigned to teach in a term (optionally: just this CRN)."""
     stmt = (
         select(sirasgn.c.sirasgn_crn.label("crn"))
@@ -295,7 +296,7 @@ def _registrations_from() -> Any:
 
 
 @statement(term="202610", crn="10001")
-def section_roster(term: str, crn: str) -> Select[Any]:
+def section_roster(term: str, crn: str) -> AnySelect:
     """Registrations of a section that count as enrolled or wait-listed per STVRSTS."""
     return (
         select(
@@ -315,7 +316,7 @@ def section_roster(term: str, crn: str) -> Select[Any]:
 
 
 @statement(term="202610")
-def term_roster_snapshot(term: str) -> Select[Any]:
+def term_roster_snapshot(term: str) -> AnySelect:
     """Every registration row of a term with its status meaning, in one statement."""
     return (
         select(*_registration_columns(), sfrstcr.c.sfrstcr_credit_hr.label("credit_hours"))
@@ -326,7 +327,7 @@ def term_roster_snapshot(term: str) -> Select[Any]:
 
 
 @statement(term="202610", pidm=1001, crn="10001")
-def registration(term: str, pidm: int, crn: str) -> Select[Any]:
+def registration(term: str, pidm: int, crn: str) -> AnySelect:
     """One registration with the facts grade entry needs."""
     return (
         select(
@@ -348,7 +349,7 @@ def registration(term: str, pidm: int, crn: str) -> Select[Any]:
 
 
 @statement(term="202610", pidm=1001, crn="10001")
-def rolled_courses(term: str, pidm: int, crn: str) -> Select[Any]:
+def rolled_courses(term: str, pidm: int, crn: str) -> AnySelect:
     """Academic history rows (SHRTCKN) of a registration: any row means the grade rolled."""
     return (
         select(func.count())
@@ -362,7 +363,7 @@ def rolled_courses(term: str, pidm: int, crn: str) -> Select[Any]:
 
 
 @statement(level="UG", term="202610")
-def grade_codes(level: str, term: str) -> Select[Any]:
+def grade_codes(level: str, term: str) -> AnySelect:
     """Web-enterable grade codes of a level, using each code's row effective for the term."""
     newer = shrgrde.alias("newer")
     effective = _latest(
@@ -391,7 +392,7 @@ def grade_codes(level: str, term: str) -> Select[Any]:
 
 
 @statement(pidm=1001, term="202610")
-def student_standing(pidm: int, term: str) -> Select[Any]:
+def student_standing(pidm: int, term: str) -> AnySelect:
     """The SGBSTDN row effective for the term."""
     return select(
         sgbstdn.c.sgbstdn_pidm.label("pidm"),
@@ -411,7 +412,7 @@ def student_standing(pidm: int, term: str) -> Select[Any]:
 
 
 @statement(pidm=1001, term="202610")
-def term_gpa(pidm: int, term: str) -> Select[Any]:
+def term_gpa(pidm: int, term: str) -> AnySelect:
     """SHRTGPA rows of one term."""
     return (
         select(
@@ -429,7 +430,7 @@ def term_gpa(pidm: int, term: str) -> Select[Any]:
 
 
 @statement(pidm=1001)
-def overall_gpa(pidm: int) -> Select[Any]:
+def overall_gpa(pidm: int) -> AnySelect:
     """SHRLGPA rows: cumulative GPA by level and type."""
     return (
         select(
@@ -447,7 +448,7 @@ def overall_gpa(pidm: int) -> Select[Any]:
 
 
 @statement(pidm=1001, term="202610")
-def student_advisors(pidm: int, term: str) -> Select[Any]:
+def student_advisors(pidm: int, term: str) -> AnySelect:
     """A student's advisors effective for the term, the primary (PRIM_IND='Y') first."""
     return (
         select(
@@ -475,7 +476,7 @@ def student_advisors(pidm: int, term: str) -> Select[Any]:
 
 
 @statement(advisor_pidm=2001, term="202610", student_pidm=None)
-def advisees(advisor_pidm: int, term: str, student_pidm: int | None = None) -> Select[Any]:
+def advisees(advisor_pidm: int, term: str, student_pidm: int | None = None) -> AnySelect:
     """Students whose advisors effective for the term include this person."""
     newer = sgradvr.alias("newer")
     stmt = (
@@ -499,7 +500,7 @@ def advisees(advisor_pidm: int, term: str, student_pidm: int | None = None) -> S
 # --- holds ---------------------------------------------------------------------------------
 
 
-def _hold_select() -> Select[Any]:
+def _hold_select() -> AnySelect:
     return select(
         sprhold.c.sprhold_surrogate_id.label("hold_id"),
         sprhold.c.sprhold_pidm.label("pidm"),
@@ -517,7 +518,7 @@ def _hold_select() -> Select[Any]:
 
 
 @statement(pidm=1001, as_of=_SAMPLE_DAY)
-def active_holds(pidm: int, as_of: date) -> Select[Any]:
+def active_holds(pidm: int, as_of: date) -> AnySelect:
     """Holds in force on a day: FROM <= day < TO (TO is the first day it no longer applies)."""
     return (
         _hold_select()
@@ -531,13 +532,13 @@ def active_holds(pidm: int, as_of: date) -> Select[Any]:
 
 
 @statement(hold_id=1)
-def hold_by_id(hold_id: int) -> Select[Any]:
+def hold_by_id(hold_id: int) -> AnySelect:
     """One hold by its surrogate id."""
     return _hold_select().where(sprhold.c.sprhold_surrogate_id == hold_id)
 
 
 @statement()
-def hold_types() -> Select[Any]:
+def hold_types() -> AnySelect:
     """Every hold type code (STVHLDD)."""
     return select(stvhldd.c.stvhldd_code.label("code")).order_by(stvhldd.c.stvhldd_code)
 
@@ -546,7 +547,7 @@ def hold_types() -> Select[Any]:
 
 
 @statement(pidm=1001, aid_year="2526")
-def aid_status(pidm: int, aid_year: str) -> Select[Any]:
+def aid_status(pidm: int, aid_year: str) -> AnySelect:
     """RORSTAT row of a student for an aid year."""
     return select(
         rorstat.c.rorstat_all_req_comp_date.label("requirements_complete_date"),
@@ -555,7 +556,7 @@ def aid_status(pidm: int, aid_year: str) -> Select[Any]:
 
 
 @statement(pidm=1001, aid_year="2526")
-def aid_awards(pidm: int, aid_year: str) -> Select[Any]:
+def aid_awards(pidm: int, aid_year: str) -> AnySelect:
     """RPRAWRD rows of a student for an aid year."""
     return (
         select(
@@ -693,7 +694,7 @@ def insert_advising_comment(
 
 
 @statement(comment_id=1)
-def advising_comment(comment_id: int) -> Select[Any]:
+def advising_comment(comment_id: int) -> AnySelect:
     """One advising comment by id."""
     return select(
         szrcmnt.c.szrcmnt_surrogate_id.label("comment_id"),

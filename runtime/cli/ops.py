@@ -1,9 +1,320 @@
-"""`bca` commands for the runtime area (events, workers)."""
+"""`bca` commands for the runtime area: the inbox (``events``), ``worker`` and ``intake``.
+
+Every command builds what it needs from the one :class:`Settings` object at run time: the app
+database (``BCA_DATABASE_URL``) holds the inbox, ``BCA_BROKER_URL`` switches the worker from
+in-process to RabbitMQ.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import threading
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from multiprocessing.process import BaseProcess
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from runtime.errors import ConfigurationError
+from runtime.inbox import STATUSES, Inbox, Status
+from runtime.settings import Settings, get_settings
+
+DEFAULT_HANDLER = "agents.router:handler"
+
+console = Console()
+
+
+def _inbox(settings: Settings) -> Inbox:
+    from runtime.db import make_engine
+
+    inbox = Inbox(make_engine(settings.database_url))
+    inbox.create_schema()
+    return inbox
+
+
+def _worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGINT/SIGTERM, so loops finish their current item and exit."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+events_app = typer.Typer(help="The inbox: list stored events, replay failed or dead ones.")
+intake_app = typer.Typer(help="Run one intake source (BEP consumer, Ethos poller, DB poller).")
+
+
+@events_app.command("list")
+def list_events(
+    status: Annotated[
+        list[str] | None,
+        typer.Option("--status", "-s", help=f"Only these statuses: {', '.join(STATUSES)}."),
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Only this kind, e.g. canvas.enrollment.")
+    ] = None,
+    subject: Annotated[str | None, typer.Option(help="Only this subject key.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source, e.g. canvas, bep.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """List inbox events (newest first) and the counts by status."""
+    unknown = sorted(set(status or ()) - set(STATUSES))
+    if unknown:
+        raise ConfigurationError(f"unknown status {unknown}; use {', '.join(STATUSES)}")
+    inbox = _inbox(get_settings())
+    chosen: list[Status] = [s for s in STATUSES if s in (status or ())]
+    records = inbox.list_events(
+        statuses=chosen, kind=kind, subject_key=subject, source=source, limit=limit
+    )
+    counts = inbox.counts()
+    if as_json:
+        print(json.dumps({"counts": counts, "events": [r.summary() for r in records]}))
+        return
+    table = Table("event id", "kind", "subject", "status", "tries", "occurred", "last error")
+    for r in records:
+        table.add_row(
+            r.event_id,
+            r.kind or "-",
+            r.subject_key or "-",
+            r.status,
+            str(r.attempts),
+            r.occurred_at.isoformat(timespec="seconds"),
+            (r.last_error or "")[:80],
+        )
+    console.print(table)
+    console.print("  ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@events_app.command("replay")
+def replay(event_id: Annotated[str, typer.Argument(help="The inbox event id.")]) -> None:
+    """Process a failed, dead or done event again (malformed ones are re-parsed first)."""
+    from runtime.intake.canvas import LiveEventsConfig
+    from runtime.intake.ethos import EthosConfig
+    from runtime.intake.replay import reparser
+
+    inbox = _inbox(get_settings())
+    reparse = reparser(canvas_config=LiveEventsConfig(), ethos_ids=EthosConfig().resolver())
+    queued = inbox.replay(event_id, reparse=reparse)
+    print(f"queued {queued}")
+
+
+def _bus_process(
+    settings: Settings, handler_spec: str, prefetch: int, lease: float, prefix: str
+) -> None:
+    """One RabbitMQ worker process: runs until SIGINT/SIGTERM."""
+    from runtime.bus import BusWorker, Topology
+    from runtime.worker import load_handler
+
+    _logging()
+    worker = BusWorker(
+        _inbox(settings),
+        load_handler(handler_spec),
+        broker_url=settings.broker_url,
+        worker_id=_worker_id(),
+        topology=Topology(prefix=prefix),
+        prefetch=prefetch,
+        lease=timedelta(seconds=lease),
+    )
+    asyncio.run(_until_signalled(worker.run))
+
+
+async def _until_signalled(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await run(stop)
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def _supervise(target: Callable[[], None], count: int, stop: threading.Event) -> None:
+    """Run ``count`` copies of ``target`` as processes; restart any that dies; stop on signal."""
+    context = multiprocessing.get_context("spawn")
+
+    def start() -> BaseProcess:
+        process = context.Process(target=target, daemon=False)
+        process.start()
+        return process
+
+    processes = [start() for _ in range(count)]
+    while not stop.wait(1.0):
+        for n, process in enumerate(processes):
+            if not process.is_alive():
+                logging.getLogger(__name__).warning(
+                    "worker process %s exited (%s); restarting", process.pid, process.exitcode
+                )
+                processes[n] = start()
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(30)
 
 
 def register(root: typer.Typer) -> None:
-    """Attach this area's commands to the root command."""
+    """Attach ``events``, ``worker`` and ``intake`` to the root command."""
+    root.add_typer(events_app, name="events")
+    root.add_typer(intake_app, name="intake")
+    root.command("worker")(worker)
+
+
+def worker(
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="In-process: handler threads. With BCA_BROKER_URL: RabbitMQ worker processes.",
+        ),
+    ] = 1,
+    once: Annotated[
+        bool, typer.Option(help="Process what is due now, in this process, then exit.")
+    ] = False,
+    handler: Annotated[
+        str, typer.Option(help="Handler as module:attr (an object, class or factory).")
+    ] = DEFAULT_HANDLER,
+    lease_seconds: Annotated[
+        float, typer.Option(help="How long a claim lasts before a dead worker's events return.")
+    ] = 600.0,
+    prefetch: Annotated[
+        int, typer.Option(min=1, help="RabbitMQ: unacked events per worker process.")
+    ] = 8,
+    queue_prefix: Annotated[
+        str, typer.Option(help="RabbitMQ: names of the work and dead-letter queues.")
+    ] = "bca",
+    term: Annotated[
+        list[str] | None,
+        typer.Option(help="Scheduler terms (repeatable); default: terms in session in Banner."),
+    ] = None,
+    scheduler: Annotated[
+        bool, typer.Option(help="Also run the nightly reconcile / daily scan scheduler.")
+    ] = True,
+) -> None:
+    """Process inbox events: in-process threads by default, RabbitMQ workers when configured.
+
+    Handlers must be idempotent by event id: an event may be delivered more than once.
+    """
+    from runtime.scheduler import Scheduler, active_terms
+    from runtime.worker import InProcessWorker, load_handler
+
+    _logging()
+    settings = get_settings()
+    inbox = _inbox(settings)
+    loaded = load_handler(handler)
+    stop = _stop_on_signals()
+    lease = timedelta(seconds=lease_seconds)
+    if once:
+        done = InProcessWorker(
+            inbox, loaded, worker_id=_worker_id(), concurrency=concurrency, lease=lease
+        ).run(stop, once=True)
+        print(f"processed {done}")
+        return
+    if scheduler:
+        from runtime.db import make_engine
+
+        banner = make_engine(settings.banner_url, check=False)
+        terms = (lambda: term) if term else (lambda: active_terms(banner, datetime.now(UTC).date()))
+        threading.Thread(target=Scheduler(inbox, terms).run, args=(stop,), daemon=True).start()
+    if not settings.broker_url:
+        InProcessWorker(
+            inbox, loaded, worker_id=_worker_id(), concurrency=concurrency, lease=lease
+        ).run(stop)
+        return
+    target = partial(_bus_process, settings, handler, prefetch, lease_seconds, queue_prefix)
+    if concurrency == 1:
+        target()
+    else:
+        _supervise(target, concurrency, stop)
+
+
+@intake_app.command("bep")
+def intake_bep() -> None:
+    """Consume Banner Event Publisher messages (exchange bep_events_topic) into the inbox.
+
+    Uses BCA_BROKER_URL; the exchange, queue and routing keys are BCA_BEP_EXCHANGE,
+    BCA_BEP_QUEUE and BCA_BEP_ROUTING_KEYS (a JSON list, default USER.SFRSTCR, USER.SSBSECT,
+    USER.SIRASGN, USER.SPRHOLD). Messages are acked only after they are stored.
+    """
+    from runtime.intake.bep import BepConsumer
+
+    _logging()
+    settings = get_settings()
+    if not settings.broker_url:
+        raise ConfigurationError("set BCA_BROKER_URL to the RabbitMQ that BEP publishes to")
+    consumer = BepConsumer(_inbox(settings), broker_url=settings.broker_url)
+    asyncio.run(_until_signalled(consumer.run))
+
+
+@intake_app.command("ethos")
+def intake_ethos(
+    once: Annotated[bool, typer.Option(help="Poll until caught up, then exit.")] = False,
+) -> None:
+    """Poll Ethos /consume into the inbox, persisting lastProcessedID in the app database.
+
+    Settings: BCA_ETHOS_URL, BCA_ETHOS_TOKEN, BCA_ETHOS_LIMIT (≤ 1000), BCA_ETHOS_POLL_INTERVAL,
+    BCA_ETHOS_GUID_MAP (CSV export of GORGUID used to turn GUIDs into Banner keys).
+    """
+    import httpx
+
+    from runtime.intake.cursors import CursorStore
+    from runtime.intake.ethos import EthosConfig, EthosPoller
+
+    _logging()
+    settings, config = get_settings(), EthosConfig()
+    if not config.url:
+        raise ConfigurationError("set BCA_ETHOS_URL to the Ethos Integration base URL")
+    inbox = _inbox(settings)
+    cursors = CursorStore(inbox.engine)
+    cursors.create_schema()
+    headers = {"Authorization": f"Bearer {config.token.get_secret_value()}"}
+    with httpx.Client(base_url=config.url, headers=headers, timeout=30.0) as client:
+        poller = EthosPoller(inbox, cursors, client, config.resolver(), limit=config.limit)
+        if once:
+            total = 0
+            while (got := poller.poll_once()) > 0:
+                total += got
+            print(f"read {total} notification(s)")
+        else:
+            poller.run(_stop_on_signals(), interval=config.poll_interval)
+
+
+@intake_app.command("db-poll")
+def intake_db_poll(
+    once: Annotated[bool, typer.Option(help="One pass over the tables, then exit.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between passes.")] = 5.0,
+) -> None:
+    """Poll Banner (BCA_BANNER_URL) by *_ACTIVITY_DATE into the inbox.
+
+    Watches SSBSECT, SIRASGN, SFRSTCR (joined to STVRSTS) and SPRHOLD; one watermark per table
+    is kept in the app database. For the sandbox and for sites without BEP or Ethos.
+    """
+    from runtime.db import make_engine
+    from runtime.intake.cursors import CursorStore
+    from runtime.intake.db_poller import DbPoller
+
+    _logging()
+    settings = get_settings()
+    inbox = _inbox(settings)
+    cursors = CursorStore(inbox.engine)
+    cursors.create_schema()
+    poller = DbPoller(inbox, cursors, make_engine(settings.banner_url))
+    if once:
+        print(f"stored {poller.poll_once()} event(s)")
+    else:
+        poller.run(_stop_on_signals(), interval=interval)

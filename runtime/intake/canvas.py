@@ -1,0 +1,176 @@
+"""Canvas Live Events (HTTPS delivery) → typed events.
+
+Canvas POSTs one envelope per event, ``{"metadata": {...}, "body": {...}}``, all ids as strings,
+or the same envelope as the claims of a JWT when signing is on. Canvas retries up to three
+times and neither dedupes nor orders, so the event id is derived from what a redelivery repeats
+exactly (``request_id``, ``event_name``, ``event_time`` and the object's ids) and the inbox
+orders by ``metadata.event_time``.
+
+Handled: ``enrollment_created``/``enrollment_updated`` → :class:`CanvasEnrollmentChanged`,
+``submission_created``/``submission_updated`` → :class:`CanvasSubmission`, ``grade_change`` →
+:class:`CanvasGradeChange`. Other event names are well-formed but not acted on
+(:class:`IgnoredEvent`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import jwt
+from pydantic import Field, SecretStr, TypeAdapter, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from agents.events import CanvasEnrollmentChanged, CanvasGradeChange, CanvasSubmission, Event
+from runtime.intake import IgnoredEvent, MalformedEvent
+
+SOURCE = "canvas"
+_TIME = TypeAdapter(datetime)
+
+
+class UnsignedEvent(MalformedEvent):
+    """Signing is required and the body is not a JWT with a valid signature."""
+
+
+class LiveEventsConfig(BaseSettings):
+    """Live Events webhook settings (``BCA_CANVAS_LIVE_EVENTS_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="BCA_CANVAS_LIVE_EVENTS_", extra="ignore")
+
+    jwt_key: SecretStr = Field(
+        SecretStr(""),
+        description="HS256 shared secret, or an RS256 public key in PEM; when set, every body "
+        "must be a JWT signed with it (unsigned bodies are refused).",
+    )
+    max_body_bytes: int = Field(256 * 1024, description="Largest accepted body, in bytes.")
+
+    @property
+    def signing_required(self) -> bool:
+        """True when a key is configured."""
+        return bool(self.jwt_key.get_secret_value())
+
+    def algorithms(self) -> list[str]:
+        """RS256 for a PEM public key, HS256 for a shared secret: never both (no alg confusion)."""
+        return ["RS256"] if self.jwt_key.get_secret_value().startswith("-----BEGIN") else ["HS256"]
+
+
+def decode_body(raw: bytes, config: LiveEventsConfig) -> dict[str, Any]:
+    """The envelope from a raw body: verified JWT claims when signing is on, else plain JSON."""
+    text = raw.decode("utf-8", errors="strict") if raw else ""
+    if config.signing_required:
+        try:
+            claims = jwt.decode(
+                text.strip(),
+                config.jwt_key.get_secret_value(),
+                algorithms=config.algorithms(),
+                options={"require": [], "verify_aud": False},
+            )
+        except jwt.PyJWTError as exc:
+            raise UnsignedEvent(
+                f"signing is required and the body is not a valid JWT: {exc}"
+            ) from None
+        return dict(claims)
+    try:
+        envelope = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MalformedEvent(f"body is not JSON: {exc}") from None
+    if not isinstance(envelope, dict):
+        raise MalformedEvent("body is not a JSON object")
+    return envelope
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if value is None or value == "":
+        raise MalformedEvent(f"{key} is missing")
+    return str(value)
+
+
+def _optional(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return None if value is None or value == "" else str(value)
+
+
+def event_id_for(metadata: Mapping[str, Any], *object_ids: str | None) -> str:
+    """A stable id: the same delivery, redelivered by Canvas, gets the same id."""
+    parts = [
+        str(metadata.get("request_id") or ""),
+        str(metadata.get("event_name") or ""),
+        str(metadata.get("event_time") or ""),
+        *(oid or "" for oid in object_ids),
+    ]
+    return "canvas:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
+
+
+def event_from_envelope(envelope: Mapping[str, Any]) -> Event:
+    """Map a Live Event envelope to a typed event; raises Malformed/IgnoredEvent."""
+    metadata, body = envelope.get("metadata"), envelope.get("body")
+    if not isinstance(metadata, dict) or not isinstance(body, dict):
+        raise MalformedEvent("envelope needs a 'metadata' object and a 'body' object")
+    name = _text(metadata, "event_name")
+    try:
+        occurred_at = _TIME.validate_python(_text(metadata, "event_time"))
+    except ValidationError:
+        raise MalformedEvent(f"event_time {metadata.get('event_time')!r} is not a time") from None
+    in_course = metadata.get("context_type") == "Course"
+    course_id = _optional(body, "course_id") or (
+        _optional(metadata, "context_id") if in_course else None
+    )
+    try:
+        match name:
+            case "enrollment_created" | "enrollment_updated":
+                enrollment_id = _text(body, "enrollment_id")
+                return CanvasEnrollmentChanged(
+                    event_id=event_id_for(metadata, enrollment_id),
+                    occurred_at=occurred_at,
+                    course_id=_text(body, "course_id"),
+                    user_id=_text(body, "user_id"),
+                    section_id=_optional(body, "course_section_id"),
+                    workflow_state=_text(body, "workflow_state"),
+                    enrollment_type=_optional(body, "type") or "StudentEnrollment",
+                )
+            case "submission_created" | "submission_updated":
+                submission_id = _text(body, "submission_id")
+                return CanvasSubmission(
+                    event_id=event_id_for(metadata, submission_id),
+                    occurred_at=occurred_at,
+                    course_id=course_id or _text(body, "course_id"),
+                    user_id=_text(body, "user_id"),
+                    assignment_id=_text(body, "assignment_id"),
+                    late=bool(body.get("late", False)),
+                    missing=bool(body.get("missing", False)),
+                )
+            case "grade_change":
+                student = _optional(body, "student_id") or _optional(body, "user_id")
+                return CanvasGradeChange(
+                    event_id=event_id_for(
+                        metadata,
+                        _optional(body, "submission_id"),
+                        body.get("assignment_id"),
+                        student,
+                    ),
+                    occurred_at=occurred_at,
+                    course_id=course_id or _text(body, "course_id"),
+                    user_id=student,
+                    user_sis_id=_optional(body, "student_sis_id"),
+                    assignment_id=_text(body, "assignment_id"),
+                    grade=_optional(body, "grade"),
+                    old_grade=_optional(body, "old_grade"),
+                    score=body.get("score"),
+                    old_score=body.get("old_score"),
+                )
+            case _:
+                raise IgnoredEvent(f"Canvas event {name!r} is not one the agents act on")
+    except ValidationError as exc:
+        raise MalformedEvent(f"{name} body does not make a valid event: {exc}") from None
+
+
+def parse_body(raw: bytes, config: LiveEventsConfig) -> Event:
+    """Raw webhook body → typed event (verification, decoding and mapping in one call)."""
+    try:
+        return event_from_envelope(decode_body(raw, config))
+    except UnicodeDecodeError:
+        raise MalformedEvent("body is not UTF-8 text") from None

@@ -9,7 +9,8 @@ size of the directory. Text and keys are normalised the same way without changin
 
 A full name is trusted anywhere. A name alone is weaker evidence; it counts when it is not an
 everyday word, and a name that is also a word (``Will``, ``Grant``, ``Rose``) counts only when
-capitalised mid-sentence, after a title, or when spaCy tags it a proper noun.
+capitalised mid-sentence, after a title or greeting (``thanks, dawn``), or at a sentence start
+when a verb follows (``Will missed the quiz``, not ``Will you...``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,15 @@ _TITLE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n\s*|^\W+)[\"'(\[*-]*\s*$")
+_INTRO = re.compile(
+    r"(?:\b(?:this is|it'?s|its|i'?m|i am|thanks|thank you|thx|cheers|hi|hey|hello|dear|regards"
+    r"|best|love|from|to|with|ask|told|tell)|[-—])[\s,:]*$",
+    re.IGNORECASE,
+)
+_SUBJECT_VERB = re.compile(
+    r"(?:'s|’s|,|\s+(?:\w+ed|here|said|says|is|was|has|had|will|can|wants|needs|came|went|took|got"
+    r"|did|does|asked|brought|thinks|knows)\b)"
+)
 
 
 class DirectoryName(BaseModel):
@@ -148,16 +158,6 @@ class NameDirectory:
             yield start, end, full
 
 
-def _proper_noun(artifacts: NlpArtifacts | None, start: int, end: int) -> bool:
-    """Whether spaCy tagged the span a proper noun or put it in a PERSON entity."""
-    if artifacts is None or artifacts.tokens is None:
-        return False
-    span = artifacts.tokens.char_span(start, end, alignment_mode="expand")
-    if span is None or not len(span):
-        return False
-    return span[0].pos_ == "PROPN" or span[0].ent_type_ == "PERSON"
-
-
 class DirectoryRecognizer(EntityRecognizer):
     """Presidio recognizer for the people in a :class:`NameDirectory`."""
 
@@ -174,27 +174,25 @@ class DirectoryRecognizer(EntityRecognizer):
         """Presidio's entry point: directory matches that pass the single-name rules."""
         results = []
         for start, end, full in self.directory.matches(text):
-            score = (
-                FULL_NAME_SCORE
-                if full
-                else self._single_name_score(text, start, end, nlp_artifacts)
-            )
+            score = FULL_NAME_SCORE if full else self._single_name_score(text, start, end)
             if score:
                 results.append(RecognizerResult(PiiType.PERSON.value, start, end, score))
         return results
 
     @staticmethod
-    def _single_name_score(
-        text: str, start: int, end: int, artifacts: NlpArtifacts | None
-    ) -> float:
+    def _single_name_score(text: str, start: int, end: int) -> float:
         """Score a lone first or last name, or 0 when it reads as an ordinary word."""
         surface = text[start:end]
         key = normalise(surface)
         if key not in common_words() and len(key) > 2:
             return RARE_NAME_SCORE
+        before = text[max(0, start - 20) : start]
+        if _INTRO.search(before):
+            return WORD_NAME_SCORE
         if not surface[0].isupper():
             return 0.0
-        before = text[max(0, start - 20) : start]
-        if _TITLE.search(before) or _proper_noun(artifacts, start, end):
+        if _TITLE.search(before):
             return WORD_NAME_SCORE
-        return 0.0 if _SENTENCE_START.search(before) else WORD_NAME_SCORE
+        if not _SENTENCE_START.search(before) or _SUBJECT_VERB.match(text, end, end + 20):
+            return WORD_NAME_SCORE
+        return 0.0

@@ -143,7 +143,7 @@ class SsnRecognizer(RegexRecognizer):
                 continue
             if sep == "-":
                 yield m.start(), m.end(), 0.85
-            elif has_context(text, m.start(), m.end(), self._words):
+            elif has_context(text, m.start(), m.end(), self._words, before=60):
                 yield m.start(), m.end(), 0.75
             elif sep == " ":
                 yield m.start(), m.end(), 0.6
@@ -166,7 +166,7 @@ class DateOfBirthRecognizer(RegexRecognizer):
         re.IGNORECASE,
     )
     _words = re.compile(
-        r"\b(?:dob|d\.o\.b|born|birth(?:day|date)?|b-?day|date\s+of\s+birth)\b", re.IGNORECASE
+        r"\b(?:dob|d\.o\.b|born|birth\w*|b-?day|date\s+of\s+birth)\b", re.IGNORECASE
     )
 
     def find(self, text: str) -> Iterator[Match]:
@@ -225,7 +225,8 @@ class PidmRecognizer(RegexRecognizer):
 
     entity = PiiType.PIDM
     _after = re.compile(
-        r"\b[a-z_]*pidms?\b[\"']?\s*(?:[:=#(]|\bis\b|\bof\b|\bwas\b|\bno\.?|\bnumber\b|\s)*"
+        r"\b[a-z_]*pidms?\b[\"']?(?:[\s:=#(]|\b(?:is|of|was|for|the|that|this|student|person"
+        r"|number|no)\b)*"
         r"[\"']?(\d{1,9})\b((?:\s*(?:,|and|&|/|or)\s*\d{1,9}\b)*)",
         re.IGNORECASE,
     )

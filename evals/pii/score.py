@@ -1,0 +1,136 @@
+"""Score a redactor on the labelled corpus: recall and precision per entity type.
+
+A labelled value counts as found when predicted spans of its type cover all of its
+characters (a name found as two halves is still found); a prediction counts as correct when
+it overlaps a labelled value of its type. ``PERSON_DIRECTORY`` is recall on the people in the
+eval's SPRIDEN directory, the figure the project's target is set on.
+
+``python -m evals.pii.score`` prints the table and the misses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from evals.pii.corpus import GoldSpan, LabelledText, load_corpus, load_directory_names
+from policies.pii import Entity, PiiType, Redactor
+
+DIRECTORY_PERSON = "PERSON_DIRECTORY"
+
+
+class TypeScore(BaseModel):
+    """Counts and rates for one entity type."""
+
+    gold: int
+    found: int
+    predicted: int
+    correct: int
+
+    @property
+    def recall(self) -> float:
+        """Share of labelled values found (1.0 when there were none)."""
+        return self.found / self.gold if self.gold else 1.0
+
+    @property
+    def precision(self) -> float:
+        """Share of predictions that were labelled values (1.0 when there were none)."""
+        return self.correct / self.predicted if self.predicted else 1.0
+
+
+class Miss(BaseModel):
+    """A labelled value the redactor left (partly) in the text."""
+
+    id: str
+    type: str
+    value: str
+
+
+class ScoreReport(BaseModel):
+    """Per-type scores, the misses and the false positives of one run over the corpus."""
+
+    scores: dict[str, TypeScore]
+    misses: list[Miss]
+    false_positives: list[Miss]
+
+    def table(self) -> str:
+        """A human-readable table of recall and precision per type."""
+        lines = [f"{'type':<18}{'gold':>6}{'recall':>9}{'pred':>6}{'precision':>11}"]
+        for name, s in sorted(self.scores.items()):
+            lines.append(
+                f"{name:<18}{s.gold:>6}{s.recall:>9.3f}{s.predicted:>6}{s.precision:>11.3f}"
+            )
+        return "\n".join(lines)
+
+
+def _covered(gold: GoldSpan, predicted: Sequence[Entity]) -> bool:
+    """Whether predictions of the gold type cover every non-space character of the gold span."""
+    chars = set(range(gold.start, gold.end))
+    for p in predicted:
+        if p.type is gold.type:
+            chars -= set(range(p.start, p.end))
+    return not chars
+
+
+def score(items: Sequence[LabelledText], predictions: Sequence[Sequence[Entity]]) -> ScoreReport:
+    """Compare predictions with the labels, item by item."""
+    gold_n: Counter[str] = Counter()
+    found: Counter[str] = Counter()
+    pred_n: Counter[str] = Counter()
+    correct: Counter[str] = Counter()
+    misses, false_positives = [], []
+    for item, predicted in zip(items, predictions, strict=True):
+        for gold in item.entities:
+            names = [gold.type.value] + [DIRECTORY_PERSON] * gold.in_directory
+            hit = _covered(gold, predicted)
+            for name in names:
+                gold_n[name] += 1
+                found[name] += hit
+            if not hit:
+                misses.append(
+                    Miss(id=item.id, type=gold.type.value, value=item.text[gold.start : gold.end])
+                )
+        for p in predicted:
+            pred_n[p.type.value] += 1
+            ok = any(
+                g.type is p.type and g.start < p.end and p.start < g.end for g in item.entities
+            )
+            correct[p.type.value] += ok
+            if not ok:
+                false_positives.append(
+                    Miss(
+                        id=item.id,
+                        type=f"{p.type.value} ({p.recognizer})",
+                        value=item.text[p.start : p.end],
+                    )
+                )
+    pred_n[DIRECTORY_PERSON] = correct[DIRECTORY_PERSON] = 0
+    kinds = {t.value for t in PiiType} | {DIRECTORY_PERSON}
+    scores = {
+        n: TypeScore(gold=gold_n[n], found=found[n], predicted=pred_n[n], correct=correct[n])
+        for n in sorted(kinds)
+        if gold_n[n] or pred_n[n]
+    }
+    return ScoreReport(scores=scores, misses=misses, false_positives=false_positives)
+
+
+def evaluate(redactor: Redactor, items: Sequence[LabelledText]) -> ScoreReport:
+    """Run ``redactor`` over the corpus (batched) and score it."""
+    return score(items, redactor.analyze_many([i.text for i in items]))
+
+
+def main() -> None:
+    """Score the default redactor with the eval directory and print the table and errors."""
+    items = load_corpus()
+    report = evaluate(Redactor(load_directory_names()), items)
+    print(report.table())
+    for label, rows in (("missed", report.misses), ("false positive", report.false_positives)):
+        for row in rows:
+            print(f"{label}: {row.id} {row.type} {json.dumps(row.value)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -24,8 +24,10 @@ from sandbox.canvas.routes import (
     conversations,
     courses,
     enrollments,
+    sis_imports,
 )
 from sandbox.canvas.simulator import Simulator
+from sandbox.canvas.sis_import import SisImporter
 from sandbox.canvas.throttle import ThrottleMiddleware
 
 
@@ -40,8 +42,17 @@ def create_app(db_path: Path, config: SimConfig | None = None) -> FastAPI:
 
     app = FastAPI(title="Canvas simulator", lifespan=lifespan, openapi_url="/sim/openapi.json")
     app.state.sim = sim
+    app.state.sis_importer = SisImporter(sim)
     errors.install(app)
-    for module in (accounts, courses, enrollments, assignments, conversations, control):
+    for module in (
+        accounts,
+        courses,
+        enrollments,
+        assignments,
+        conversations,
+        sis_imports,
+        control,
+    ):
         app.include_router(module.router)
     app.add_middleware(ThrottleMiddleware, buckets=sim.buckets)
     app.add_middleware(FaultMiddleware, dice=sim.dice)

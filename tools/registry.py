@@ -1,0 +1,460 @@
+"""The Banner and Canvas tools as agents see them, and the only way agents get them.
+
+Each tool is a LangChain ``StructuredTool`` with a Pydantic argument schema, named as in
+``policies/rbac.yaml``. Its function takes the Banner engine and Canvas client from the run's
+:class:`ToolContext` (LangGraph's runtime context, injected by ``ToolNode``), never from
+arguments, and refuses to run unless the policy guard is executing it
+(:func:`policies.guard.require_guard`). Agents get tools from :func:`guarded_tools` (schemas to
+bind to the model) and :func:`guarded_tool_node` (the node that runs them through the guard).
+
+Students are addressed by PIDM and sections by term and CRN, as Banner does; Canvas tools
+translate to Canvas's SIS ids (``{term}-{crn}`` sections, Banner IDs for users) here, so that
+the scope rules can check every call against Banner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from langchain.tools import ToolRuntime
+from langchain_core.tools import BaseTool, StructuredTool
+from langgraph.prebuilt import ToolNode
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from sqlalchemy import Engine
+
+from agents.rules.roster_plan import course_sis_id, section_sis_id
+from policies.guard import Guard, Redactor, require_guard
+from policies.pii import PseudonymVault
+from policies.rbac import (
+    DEFAULT_POLICY_PATH,
+    Approval,
+    Policy,
+    Principal,
+    Role,
+    ToolTraits,
+    load_policy,
+)
+from policies.scope import BannerDirectory
+from runtime.errors import ConfigurationError, ValidationFailed
+from tools.banner import reads, writes
+from tools.banner.models import AdvisingCommentIn, FinalGradeIn, HoldIn
+from tools.canvas import activity, enrollments, messages
+from tools.canvas.client import CanvasClient
+from tools.canvas.lookup import find_user
+from tools.canvas.models import (
+    ConversationSpec,
+    EndEnrollment,
+    EndTask,
+    EnrollmentQuery,
+    EnrollmentSpec,
+    SubmissionQuery,
+)
+
+StudentRef = Annotated[
+    int,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "The student, as referenced in earlier tool results (e.g. <PIDM_1>).",
+        }
+    ),
+]
+"""A PIDM that the model names by the pseudonym it saw; the guard restores it before checks."""
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    """Everything a run's tools and guard need, supplied by trusted code, never by the model.
+
+    Pass it as ``graph.invoke(..., context=ToolContext(...))``.
+    """
+
+    principal: Principal
+    banner: Engine
+    redactor: Redactor
+    canvas: CanvasClient | None = None
+    vault: PseudonymVault = field(default_factory=PseudonymVault)
+    banner_user: str = "BCA_AGENT"
+    today: date = field(default_factory=date.today)
+
+    @cached_property
+    def directory(self) -> BannerDirectory:
+        """Banner relationships for the scope rules."""
+        return BannerDirectory(self.banner)
+
+    def term(self, given: str | None) -> str:
+        """The term a call names, else the principal's current term."""
+        term = given or self.principal.term
+        if term is None:
+            raise ValidationFailed("name a term: this run has no current term")
+        return term
+
+    def lms(self) -> CanvasClient:
+        """The Canvas client, or a clear error when this run has none."""
+        if self.canvas is None:
+            raise ValidationFailed("this run has no Canvas connection")
+        return self.canvas
+
+    def bulk_share(self, tool: str, args: Mapping[str, Any]) -> float | None:
+        """Share of a section's live enrollments that ``canvas_end_enrollments`` would end."""
+        if tool != "canvas_end_enrollments":
+            return None
+        live = enrollments.list_enrollments(
+            self.lms(),
+            EnrollmentQuery(
+                sis_id=section_sis_id(args["term"], args["crn"]),
+                scope="section",
+                states=["active", "invited"],
+                types=["StudentEnrollment"],
+            ),
+        )
+        return len(args["pidms"]) / max(len(live), 1)
+
+
+# ---- argument schemas ------------------------------------------------------------------------
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StudentArgs(_Args):
+    """A student (filled in by the guard for self and on-behalf-of roles)."""
+
+    pidm: StudentRef | None = None
+
+
+class StudentTermArgs(StudentArgs):
+    """A student in a term (default: the current term)."""
+
+    term: str | None = Field(None, description="Term code like 202610; default: current term.")
+
+
+class AidArgs(StudentArgs):
+    """A student's aid year."""
+
+    aid_year: str = Field(description="Aid year code like 2627.")
+
+
+class SectionArgs(_Args):
+    """A section of a term."""
+
+    term: str = Field(description="Term code like 202610.")
+    crn: str = Field(description="Course reference number of the section.")
+
+
+class SectionStudentArgs(SectionArgs):
+    """A section and optionally one of its students."""
+
+    pidm: StudentRef | None = None
+
+
+class GradeArgs(SectionArgs):
+    """A final grade for a student in a section."""
+
+    pidm: StudentRef
+    grade: str = Field(description="Grade code valid for the student's level (e.g. A, B+, F).")
+
+
+class PlaceHoldArgs(StudentArgs):
+    """A hold to place from today."""
+
+    code: str = Field(description="Hold type code (STVHLDD).")
+    reason: str = Field(max_length=30)
+    to_date: date | None = Field(None, description="First day it no longer applies; none: open.")
+    amount_owed: float | None = None
+
+
+class ReleaseHoldArgs(StudentArgs):
+    """A hold of the student's to end today."""
+
+    hold_id: int
+
+
+class CommentArgs(StudentArgs):
+    """An advising comment by the calling advisor."""
+
+    term: str | None = None
+    text: str = Field(min_length=1, max_length=4000)
+    confidential: bool = False
+
+
+class EndEnrollmentsArgs(SectionArgs):
+    """Students whose enrollment in a section ends."""
+
+    pidms: list[StudentRef] = Field(min_length=1)
+    task: EndTask = "conclude"
+
+
+class MessageArgs(StudentArgs):
+    """An outreach message to one student through the Canvas inbox."""
+
+    subject: str = Field(max_length=255)
+    body: str = Field(min_length=1)
+
+
+# ---- tool functions --------------------------------------------------------------------------
+
+
+def _pidm(args: BaseModel) -> int:
+    pidm = getattr(args, "pidm", None)
+    if pidm is None:
+        raise ValidationFailed("name the student (pidm)")
+    return int(pidm)
+
+
+def _canvas_user_id(ctx: ToolContext, pidm: int) -> int:
+    banner_id = reads.person_by_pidm(ctx.banner, pidm).banner_id
+    return find_user(ctx.lms(), banner_id).id
+
+
+def _course_of(ctx: ToolContext, term: str, crn: str) -> str:
+    group = reads.crosslist_group(ctx.banner, term, crn)
+    return course_sis_id(term, crn, group.group if group else None)
+
+
+def _release_hold(ctx: ToolContext, a: ReleaseHoldArgs) -> Any:
+    if reads.get_hold(ctx.banner, a.hold_id).pidm != _pidm(a):
+        raise ValidationFailed("that hold does not belong to the student named")
+    return writes.release_hold(ctx.banner, a.hold_id, user=ctx.banner_user, as_of=ctx.today)
+
+
+def _add_comment(ctx: ToolContext, a: CommentArgs) -> Any:
+    advisor = ctx.principal.pidm
+    if advisor is None:
+        raise ValidationFailed("only a person can author an advising comment")
+    comment = AdvisingCommentIn(
+        pidm=_pidm(a),
+        term=ctx.term(a.term),
+        advisor_pidm=advisor,
+        text=a.text,
+        confidential=a.confidential,
+    )
+    return writes.add_advising_comment(ctx.banner, comment, user=ctx.banner_user)
+
+
+def _end_enrollments(ctx: ToolContext, a: EndEnrollmentsArgs) -> Any:
+    section = section_sis_id(a.term, a.crn)
+    return [
+        enrollments.end_enrollment(
+            ctx.lms(),
+            EndEnrollment(
+                sis_section_id=section,
+                sis_user_id=reads.person_by_pidm(ctx.banner, int(pidm)).banner_id,
+                task=a.task,
+            ),
+        )
+        for pidm in a.pidms
+    ]
+
+
+def _submissions(ctx: ToolContext, a: SectionStudentArgs) -> Any:
+    students = [_canvas_user_id(ctx, a.pidm)] if a.pidm is not None else []
+    query = SubmissionQuery(sis_course_id=_course_of(ctx, a.term, a.crn), student_ids=students)
+    return activity.submissions(ctx.lms(), query)
+
+
+def _send_message(ctx: ToolContext, a: MessageArgs) -> Any:
+    spec = ConversationSpec(
+        recipients=[_canvas_user_id(ctx, _pidm(a))], subject=a.subject, body=a.body
+    )
+    return messages.send_conversation(ctx.lms(), spec)
+
+
+Run = Callable[[ToolContext, Any], Any]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One tool: what the policy knows of it, its arguments, what it does."""
+
+    traits: ToolTraits
+    args: type[BaseModel]
+    run: Run
+    description: str
+
+
+_STUDENT = {"student_arg": "pidm"}
+_SECTION = {"section_args": ("term", "crn")}
+_BOTH = {**_STUDENT, **_SECTION}
+_Kind = Literal["read", "write", "approved_write", "bulk_write"]
+_FLOORS: dict[_Kind, tuple[bool, Approval]] = {
+    "read": (False, Approval.NEVER),
+    "write": (True, Approval.NEVER),
+    "approved_write": (True, Approval.ALWAYS),
+    "bulk_write": (True, Approval.ABOVE_THRESHOLD),
+}
+
+
+def _spec(
+    name: str, kind: _Kind, subject: Mapping[str, Any], args: type[BaseModel], run: Run, doc: str
+) -> ToolSpec:
+    writes_, floor = _FLOORS[kind]
+    traits = ToolTraits(name=name, writes=writes_, approval_floor=floor, **subject)
+    return ToolSpec(traits=traits, args=args, run=run, description=doc)
+
+
+SPECS: tuple[ToolSpec, ...] = (
+    _spec(
+        "banner_get_person", "read", _STUDENT, StudentArgs,
+        lambda c, a: reads.person_by_pidm(c.banner, _pidm(a)),
+        "A student's current name, Banner ID and preferred e-mail (SPRIDEN, GOREMAL).",
+    ),
+    _spec(
+        "banner_get_standing", "read", _STUDENT, StudentTermArgs,
+        lambda c, a: reads.student_standing(c.banner, _pidm(a), c.term(a.term)),
+        "A student's status, level, major and academic standing for a term (SGBSTDN).",
+    ),
+    _spec(
+        "banner_get_gpa", "read", _STUDENT, StudentTermArgs,
+        lambda c, a: reads.student_gpa(c.banner, _pidm(a), c.term(a.term)),
+        "A student's term and cumulative GPA (SHRTGPA, SHRLGPA).",
+    ),
+    _spec(
+        "banner_get_holds", "read", _STUDENT, StudentArgs,
+        lambda c, a: reads.student_holds(c.banner, _pidm(a), c.today),
+        "Holds in force today and whether any blocks registration (SPRHOLD, STVHLDD).",
+    ),
+    _spec(
+        "banner_get_advisors", "read", _STUDENT, StudentTermArgs,
+        lambda c, a: reads.student_advisors(c.banner, _pidm(a), c.term(a.term)),
+        "A student's advisors effective for a term (SGRADVR).",
+    ),
+    _spec(
+        "banner_get_aid", "read", _STUDENT, AidArgs,
+        lambda c, a: reads.aid_summary(c.banner, _pidm(a), a.aid_year),
+        "A student's financial aid status and awards for an aid year (RORSTAT, RPRAWRD).",
+    ),
+    _spec(
+        "banner_get_section", "read", _SECTION, SectionArgs,
+        lambda c, a: reads.get_section(c.banner, a.term, a.crn),
+        "A section's course, title, status, capacity and dates (SSBSECT, SCBCRSE).",
+    ),
+    _spec(
+        "banner_get_roster", "read", _SECTION, SectionArgs,
+        lambda c, a: reads.section_roster(c.banner, a.term, a.crn),
+        "Enrolled and wait-listed students of a section (SFRSTCR, STVRSTS).",
+    ),
+    _spec(
+        "banner_get_instructors", "read", _SECTION, SectionArgs,
+        lambda c, a: reads.section_instructors(c.banner, a.term, a.crn),
+        "Instructors of a section, primary first (SIRASGN).",
+    ),
+    _spec(
+        "banner_post_grade", "approved_write", _BOTH, GradeArgs,
+        lambda c, a: writes.post_final_grade(
+            c.banner,
+            FinalGradeIn(term=a.term, pidm=_pidm(a), crn=a.crn, grade=a.grade),
+            user=c.banner_user,
+            grade_date=c.today,
+        ),
+        "Post a student's final grade to Banner (needs the instructor of record's approval).",
+    ),
+    _spec(
+        "banner_place_hold", "approved_write", _STUDENT, PlaceHoldArgs,
+        lambda c, a: writes.place_hold(
+            c.banner,
+            HoldIn(
+                pidm=_pidm(a), code=a.code, user=c.banner_user, reason=a.reason,
+                from_date=c.today, to_date=a.to_date, amount_owed=a.amount_owed, origin="BCA",
+            ),
+        ),
+        "Place a hold on a student from today (needs a registrar's approval).",
+    ),
+    _spec(
+        "banner_release_hold", "approved_write", _STUDENT, ReleaseHoldArgs, _release_hold,
+        "End one of a student's holds today (needs a registrar's approval).",
+    ),
+    _spec(
+        "banner_add_advising_comment", "approved_write", _STUDENT, CommentArgs, _add_comment,
+        "Record an advising comment by the calling advisor (needs the advisor's approval).",
+    ),
+    _spec(
+        "canvas_enroll_student", "write", _BOTH, SectionStudentArgs,
+        lambda c, a: enrollments.enroll(
+            c.lms(),
+            EnrollmentSpec(
+                sis_section_id=section_sis_id(a.term, a.crn),
+                sis_user_id=reads.person_by_pidm(c.banner, _pidm(a)).banner_id,
+            ),
+        ),
+        "Make sure a registered student holds an active enrollment in the section's course.",
+    ),
+    _spec(
+        "canvas_end_enrollments", "bulk_write", _SECTION, EndEnrollmentsArgs, _end_enrollments,
+        "End students' enrollments in a section (a registrar approves large shares).",
+    ),
+    _spec(
+        "canvas_list_enrollments", "read", _SECTION, SectionArgs,
+        lambda c, a: enrollments.list_enrollments(
+            c.lms(), EnrollmentQuery(sis_id=section_sis_id(a.term, a.crn), scope="section")
+        ),
+        "Canvas enrollments of a section, to compare with the Banner roster.",
+    ),
+    _spec(
+        "canvas_get_final_grades", "read", _SECTION, SectionArgs,
+        lambda c, a: enrollments.final_grades(c.lms(), _course_of(c, a.term, a.crn)),
+        "Current and final scores and grades of every student in the section's course.",
+    ),
+    _spec(
+        "canvas_get_student_summaries", "read", _SECTION, SectionArgs,
+        lambda c, a: activity.student_summaries(c.lms(), _course_of(c, a.term, a.crn)),
+        "Page views, participations and late/missing counts per student in the course.",
+    ),
+    _spec(
+        "canvas_get_submissions", "read", _BOTH, SectionStudentArgs, _submissions,
+        "Submissions (grade, score, late, missing) in the section's course, for one or all.",
+    ),
+    _spec(
+        "canvas_send_message", "approved_write", _STUDENT, MessageArgs, _send_message,
+        "Send an outreach message to a student (needs the student's advisor's approval).",
+    ),
+)  # fmt: skip
+
+CATALOGUE: dict[str, ToolTraits] = {spec.traits.name: spec.traits for spec in SPECS}
+"""What the policy loader checks ``rbac.yaml`` against."""
+
+
+def load_default_policy() -> Policy:
+    """``policies/rbac.yaml`` checked against this catalogue (fails startup when wrong)."""
+    return load_policy(DEFAULT_POLICY_PATH, CATALOGUE)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _structured_tool(spec: ToolSpec) -> StructuredTool:
+    name = spec.traits.name
+
+    def call(runtime: ToolRuntime, **kwargs: Any) -> Any:
+        require_guard(name)
+        ctx = runtime.context
+        if not isinstance(ctx, ToolContext):
+            raise ConfigurationError(f"tool {name!r} needs a ToolContext as the run's context")
+        return _jsonable(spec.run(ctx, spec.args.model_validate(kwargs)))
+
+    return StructuredTool.from_function(
+        call, name=name, description=spec.description, args_schema=spec.args
+    )
+
+
+_TOOLS: dict[str, StructuredTool] = {spec.traits.name: _structured_tool(spec) for spec in SPECS}
+
+
+def guarded_tools(policy: Policy, role: Role) -> list[BaseTool]:
+    """The tools ``role`` is granted, to bind to its model; they run only inside the guard."""
+    return [_TOOLS[name] for name in policy.tools_of(role)]
+
+
+def guarded_tool_node(guard: Guard, role: Role) -> ToolNode:
+    """The tool node of an agent in ``role``: every call passes ``guard`` first."""
+    return guard.tool_node(guarded_tools(guard.policy, role))

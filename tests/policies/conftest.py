@@ -89,9 +89,7 @@ def _cast(engine: Engine) -> Cast:
             continue
         student, advisor = candidates[0]
         reached = {s for c in taught[instructor] for s in on_roster[c]}
-        others = sorted(
-            s for s in advisors if advisor not in advisors[s] and s not in reached
-        )
+        others = sorted(s for s in advisors if advisor not in advisors[s] and s not in reached)
         other_sections = sorted(set(sections) - taught[instructor])
         bystanders = sorted(staff - advisors[student] - {p for c, p, _ in teaching if c == crn})
         if others and other_sections and bystanders:

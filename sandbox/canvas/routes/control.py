@@ -6,8 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
+from sandbox.canvas.activity import ActivityRequest, simulate
 from sandbox.canvas.auth import require_admin
 from sandbox.canvas.config import FaultConfig, LiveEventsConfig, ThrottleConfig
+from sandbox.canvas.errors import bad_request
 from sandbox.canvas.routes.common import Sim
 
 router = APIRouter(prefix="/sim", dependencies=[Depends(require_admin)])
@@ -45,3 +47,12 @@ def set_live_events(config: LiveEventsConfig, sim: Sim) -> dict[str, Any]:
 def live_event_stats(sim: Sim) -> dict[str, int]:
     """Counts of queued, delivered, duplicated and failed Live Event deliveries."""
     return dict(sim.events.stats)
+
+
+@router.post("/courses/{course_ref}/activity")
+def simulate_activity(course_ref: str, body: ActivityRequest, sim: Sim) -> dict[str, Any]:
+    """Simulate student activity in a course over ``days`` days, deterministic by ``seed``."""
+    try:
+        return simulate(sim, course_ref, body)
+    except ValueError as exc:
+        raise bad_request(str(exc)) from None

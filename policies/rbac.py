@@ -206,22 +206,19 @@ class _LineLoader(yaml.SafeLoader):
 
 
 class _Located(dict[Any, Any]):
-    """A YAML mapping with the line of itself and of each of its keys (1-based)."""
+    """A YAML mapping with the line of each of its keys (1-based)."""
 
-    line: int
     key_lines: dict[Any, int]
 
 
 class _LocatedList(list[Any]):
     """A YAML sequence with the line of each item (1-based)."""
 
-    line: int
     item_lines: list[int]
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Located:
     mapping = _Located()
-    mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
@@ -236,7 +233,6 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Located:
 
 def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _LocatedList:
     items = _LocatedList(loader.construct_object(child, deep=True) for child in node.value)
-    items.line = node.start_mark.line + 1
     items.item_lines = [child.start_mark.line + 1 for child in node.value]
     return items
 
@@ -246,8 +242,8 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _co
 
 
 def _line_of(document: Any, loc: tuple[int | str, ...]) -> int:
-    """The line of the deepest YAML node on a Pydantic error path."""
-    line, node = getattr(document, "line", 1), document
+    """The line of the deepest key or list item on a Pydantic error path."""
+    line, node = 1, document
     for part in loc:
         if isinstance(node, _Located) and part in node:
             line, node = node.key_lines[part], node[part]
@@ -255,7 +251,6 @@ def _line_of(document: Any, loc: tuple[int | str, ...]) -> int:
             line, node = node.item_lines[part], node[part]
         else:
             break
-        line = getattr(node, "line", line)
     return line
 
 

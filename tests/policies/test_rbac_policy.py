@@ -95,7 +95,7 @@ def test_mistakes_name_file_line_and_reason(
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match="nope.yaml"):
+    with pytest.raises(ConfigurationError, match=r"nope\.yaml"):
         load_policy(tmp_path / "nope.yaml", CATALOGUE)
 
 

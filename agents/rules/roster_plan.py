@@ -312,6 +312,40 @@ def _structure(
     return placement, actions
 
 
+_Targets = dict[_Key, tuple[EnrollmentState, int | None]]  # target state and the pidm behind it
+
+
+def _banner_targets(
+    policy: TermPolicy,
+    placement: dict[str, tuple[str, str]],
+    registrations: Iterable[RosterRegistration],
+    instructors: Iterable[InstructorAssignment],
+    options: PlanOptions,
+) -> tuple[_Targets, set[str], int]:
+    """What Banner says each enrollment should be, the CRNs out of scope, and the rows read."""
+    targets: _Targets = {}
+    unmapped: set[str] = set()
+    count = 0
+    for registration in registrations:
+        count += 1
+        if registration.crn not in placement:
+            unmapped.add(registration.crn)
+            continue
+        key = (placement[registration.crn][1], registration.sis_user_id, EnrollmentRole.STUDENT)
+        if key in targets:
+            raise RosterInputError(
+                f"{registration.sis_user_id} registered twice in CRN {registration.crn}"
+            )
+        status = enrollment_status_from_registration(registration, policy)
+        targets[key] = (_target_for(status, options), registration.pidm)
+    if options.manage_teachers:
+        for assignment in instructors:
+            if assignment.crn in placement:
+                key = (placement[assignment.crn][1], assignment.sis_user_id, EnrollmentRole.TEACHER)
+                targets[key] = (EnrollmentState.ACTIVE, None)
+    return targets, unmapped, count
+
+
 def plan_roster(
     policy: TermPolicy,
     *,
@@ -344,27 +378,9 @@ def plan_roster(
         if row.section_sis_id in managed_sections and row.role in managed_roles
     )
 
-    targets: dict[_Key, tuple[EnrollmentState, int | None]] = {}
-    unmapped: set[str] = set()
-    count = 0
-    for registration in registrations:
-        count += 1
-        if registration.crn not in placement:
-            unmapped.add(registration.crn)
-            continue
-        key = (placement[registration.crn][1], registration.sis_user_id, EnrollmentRole.STUDENT)
-        if key in targets:
-            raise RosterInputError(
-                f"{registration.sis_user_id} registered twice in CRN {registration.crn}"
-            )
-        status = enrollment_status_from_registration(registration, policy)
-        targets[key] = (_target_for(status, options), registration.pidm)
-    if options.manage_teachers:
-        for assignment in instructors:
-            if assignment.crn in placement:
-                key = (placement[assignment.crn][1], assignment.sis_user_id, EnrollmentRole.TEACHER)
-                targets[key] = (EnrollmentState.ACTIVE, None)
-
+    targets, unmapped, count = _banner_targets(
+        policy, placement, registrations, instructors, options
+    )
     dropped_today = RegistrationFacts(
         enrolled=False, waitlisted=False, withdrawn=False, status_date=as_of
     )

@@ -13,7 +13,10 @@ from pydantic import BaseModel, ConfigDict
 from policies.pii import PiiType, PseudonymVault, Redactor
 from runtime.errors import ValidationFailed
 
-TEXT = "Maria Garcia (A00123456, maria.garcia@eou.edu) asked about her hold. Call Maria at 541-555-0134."
+TEXT = (
+    "Maria Garcia (A00123456, maria.garcia@eou.edu) asked about her hold. "
+    "Call Maria at 541-555-0134."
+)
 
 
 def test_round_trip_and_stable_tokens(redactor: Redactor) -> None:

@@ -61,7 +61,7 @@ from runtime.errors import BcaError, NotFoundError, ValidationFailed
 
 Status = Literal["received", "processing", "done", "failed", "dead"]
 STATUSES: tuple[Status, ...] = get_args(Status)
-Action = Literal["complete", "fail", "bury", "replay"]
+Action = Literal["complete", "fail", "bury", "replay", "supersede"]
 UNFINISHED: tuple[Status, ...] = ("received", "processing", "failed")
 
 
@@ -118,7 +118,8 @@ class InvalidTransition(ValidationFailed):
 def transition(previous: Status, action: Action, *, exhausted: bool = False) -> Status:
     """The inbox's state machine: the status after ``action`` on a row in ``previous``.
 
-    ``exhausted`` says the row has used its last attempt, so a failure buries it. Completing or
+    ``exhausted`` says the row has used its last attempt, so a failure buries it. ``supersede``
+    closes a malformed row whose re-parsed event was stored under its own id. Completing or
     failing a row that another delivery already finished leaves it as it is: a duplicate message
     must never undo a finished event.
     """
@@ -135,6 +136,8 @@ def transition(previous: Status, action: Action, *, exhausted: bool = False) -> 
             return previous
         case ("failed" | "dead" | "done", "replay"):
             return "received"
+        case ("dead", "supersede"):
+            return "done"
         case _:
             raise InvalidTransition(f"cannot {action} an event that is {previous}")
 
@@ -454,17 +457,8 @@ class Inbox:
         self.store(event, source=record.source)
         if self.get(event.event_id).status in ("dead", "failed"):
             self._change(event.event_id, "replay")
-        self._change(event_id, "complete")
-        self._annotate(event_id, f"replayed as {event.event_id}")
+        self._change(event_id, "supersede", error=f"replayed as {event.event_id}")
         return event.event_id
-
-    def _annotate(self, event_id: str, note: str) -> None:
-        with self._write() as conn:
-            conn.execute(
-                update(inbox_events)
-                .where(inbox_events.c.event_id == event_id)
-                .values(last_error=note, updated_at=self._clock())
-            )
 
     def get(self, event_id: str) -> InboxRecord:
         """One row by id; raises :class:`NotFoundError`."""

@@ -77,7 +77,7 @@ def webhooks_router(inbox: Inbox, config: LiveEventsConfig) -> APIRouter:
             envelope = decode_body(raw, config)
         except UnsignedEvent as exc:
             raise await refuse(status.HTTP_401_UNAUTHORIZED, raw, str(exc)) from None
-        except (MalformedEvent, UnicodeDecodeError) as exc:
+        except MalformedEvent as exc:
             raise await refuse(status.HTTP_400_BAD_REQUEST, raw, str(exc)) from None
         try:
             event = event_from_envelope(envelope)

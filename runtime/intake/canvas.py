@@ -59,7 +59,10 @@ class LiveEventsConfig(BaseSettings):
 
 def decode_body(raw: bytes, config: LiveEventsConfig) -> dict[str, Any]:
     """The envelope from a raw body: verified JWT claims when signing is on, else plain JSON."""
-    text = raw.decode("utf-8", errors="strict") if raw else ""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedEvent("body is not UTF-8 text") from None
     if config.signing_required:
         try:
             claims = jwt.decode(
@@ -170,7 +173,4 @@ def event_from_envelope(envelope: Mapping[str, Any]) -> Event:
 
 def parse_body(raw: bytes, config: LiveEventsConfig) -> Event:
     """Raw webhook body → typed event (verification, decoding and mapping in one call)."""
-    try:
-        return event_from_envelope(decode_body(raw, config))
-    except UnicodeDecodeError:
-        raise MalformedEvent("body is not UTF-8 text") from None
+    return event_from_envelope(decode_body(raw, config))

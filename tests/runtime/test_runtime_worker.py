@@ -1,0 +1,85 @@
+"""In-process worker: outcomes, exceptions, per-subject order; scheduler ids; handler loading."""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from agents.events import Event
+from runtime.errors import ConfigurationError
+from runtime.inbox import Inbox
+from runtime.scheduler import Schedule, Scheduler, due_events
+from runtime.worker import InProcessWorker, LogOnlyHandler, Outcome, load_handler
+from tests.runtime.helpers import CountingHandler, effects, reg
+
+
+class Scripted:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def handle(self, event: Event) -> Outcome:
+        self.seen.append(event.event_id)
+        match event.event_id:
+            case "e1":
+                return Outcome.dead("section 10001 does not exist in Banner")
+            case "e2":
+                raise RuntimeError("Canvas 500")
+            case _:
+                return Outcome.done()
+
+
+def test_outcomes_are_recorded(inbox: Inbox) -> None:
+    inbox.store_many([reg(1), reg(2, pidm=2), reg(3, pidm=3)], source="t")
+    handler = Scripted()
+    processed = InProcessWorker(inbox, handler, worker_id="w").run(threading.Event(), once=True)
+    assert processed == 3
+    assert inbox.get("e1").status == "dead"
+    assert inbox.get("e1").last_error == "section 10001 does not exist in Banner"
+    failed = inbox.get("e2")
+    assert (failed.status, failed.last_error) == ("failed", "RuntimeError: Canvas 500")
+    assert inbox.get("e3").status == "done"
+
+
+def test_threads_apply_each_event_once_in_subject_order(inbox: Inbox, app_url: str) -> None:
+    events = [reg(n, pidm=n % 20 + 1, minutes=n, dropped=n % 3 == 0) for n in range(300)]
+    shuffled = events + random.Random(1).sample(events, 30)
+    random.Random(2).shuffle(shuffled)
+    inbox.store_many(shuffled, source="t")
+    handler = CountingHandler(app_url)
+    InProcessWorker(inbox, handler, worker_id="w", concurrency=4, batch=5).run(
+        threading.Event(), once=True
+    )
+    with handler.engine.connect() as conn:
+        rows = conn.execute(select(effects.c.event_id, effects.c.subject_key, effects.c.seq)).all()
+    assert sorted(r.event_id for r in rows) == sorted(e.event_id for e in events)
+    assert handler.calls == 300
+    for subject in {r.subject_key for r in rows}:
+        mine = sorted((r for r in rows if r.subject_key == subject), key=lambda r: r.seq)
+        assert [int(r.event_id[1:]) for r in mine] == sorted(int(r.event_id[1:]) for r in mine)
+    assert inbox.counts()["done"] == 300
+
+
+def test_scheduler_ids_are_deterministic(inbox: Inbox) -> None:
+    now = [datetime(2026, 1, 12, 1, 0, tzinfo=UTC)]
+    scheduler = Scheduler(inbox, lambda: ["202610"], clock=lambda: now[0])
+    assert scheduler.tick() == 0
+    now[0] = datetime(2026, 1, 12, 3, 0, tzinfo=UTC)
+    assert scheduler.tick() == 1
+    now[0] = datetime(2026, 1, 12, 7, 0, tzinfo=UTC)
+    assert scheduler.tick() == 1 and scheduler.tick() == 0
+    ids = sorted(r.event_id for r in inbox.list_events())
+    assert ids == ["scheduled:reconcile:202610:2026-01-12", "scheduled:scan:202610:2026-01-12"]
+    tomorrow = due_events(["202610"], datetime(2026, 1, 13, 7, 0, tzinfo=UTC), Schedule())
+    assert {e.event_id for e in tomorrow}.isdisjoint(ids)
+
+
+def test_load_handler() -> None:
+    assert isinstance(load_handler("runtime.worker:LogOnlyHandler"), LogOnlyHandler)
+    with pytest.raises(ConfigurationError, match="cannot load handler"):
+        load_handler("agents.nowhere:handler")
+    with pytest.raises(ConfigurationError, match="no handle"):
+        load_handler("collections:OrderedDict")

@@ -69,19 +69,19 @@ class ConnectionDropped(Exception):
     """Raised to make the server abort the connection without a complete answer."""
 
 
-async def _drop(send: Send) -> None:
+async def _drop(receive: Receive, send: Send) -> None:
     """Abort the connection: close the socket if the server exposes it, else break the answer.
 
-    uvicorn's ``send`` is a bound method of its request cycle, which holds the transport;
-    closing it makes the client see a connection reset with no response. Otherwise a response
-    is started with a body length that is never delivered and the app raises, which makes the
-    server close the connection mid-response.
+    uvicorn's ``receive`` and ``send`` are bound methods of its request cycle, which holds the
+    transport; aborting it makes the client see the connection closed with no response.
+    Otherwise a response is started with a body length that is never delivered and the app
+    raises, which makes the server close the connection mid-response.
     """
-    cycle = getattr(send, "__self__", None)
-    transport = getattr(cycle, "transport", None)
-    if transport is not None and hasattr(transport, "abort"):
-        transport.abort()
-        return
+    for channel in (receive, send):
+        transport = getattr(getattr(channel, "__self__", None), "transport", None)
+        if transport is not None and hasattr(transport, "abort"):
+            transport.abort()
+            return
     await send(
         {
             "type": "http.response.start",
@@ -123,7 +123,7 @@ class FaultMiddleware:
         if latency > 0:
             await asyncio.sleep(latency)
         if fault is Fault.DROP_BEFORE:
-            await _drop(send)
+            await _drop(receive, send)
             return
         if fault is Fault.ERROR_BEFORE:
             await _error(send, status)
@@ -137,6 +137,6 @@ class FaultMiddleware:
 
         await self.app(scope, receive, discard)
         if fault is Fault.DROP_AFTER:
-            await _drop(send)
+            await _drop(receive, send)
         else:
             await _error(send, status)

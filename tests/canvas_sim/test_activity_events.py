@@ -6,6 +6,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import jwt
@@ -60,21 +61,21 @@ def test_activity_is_deterministic_by_seed(tmp_path: Path) -> None:
             course = _course(canvas)
             summary = _simulate(sim, course.id, seed)
             runs.append((summary, _observed(canvas, course.id)))
-    (first, seen_a), (second, seen_b), (other, seen_c) = runs
+    (first, seen_a), (second, seen_b), (_, seen_c) = runs
     assert first == second and seen_a == seen_b
     assert first["assignments_created"] == 3 and first["students"] == 8
     assert first["page_views"] > 0 and first["on_time"] + first["late"] + first["missing"] == 24
     assert seen_c != seen_a
-    subs, summaries, grades = seen_a
+    subs, _, grades = seen_a
     assert any(s[4] for s in subs) and any(s[5] for s in subs) == (first["missing"] > 0)
     assert all(g[2] is not None for g in grades if g[1])
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    received: list[tuple[str, bytes]] = []
+    received: ClassVar[list[tuple[str, bytes]]] = []
     fail_first = 0
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if _Receiver.fail_first > 0:
             _Receiver.fail_first -= 1

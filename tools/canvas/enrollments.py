@@ -7,9 +7,12 @@ reactivating first reads the enrollment and does nothing if it is already in the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, get_args
 
 from canvasapi.enrollment import Enrollment
+from canvasapi.section import Section
 
 from tools.canvas.client import CanvasClient, canvas_operation
 from tools.canvas.errors import CanvasNotFound
@@ -20,8 +23,10 @@ from tools.canvas.models import (
     EnrollmentInfo,
     EnrollmentKey,
     EnrollmentQuery,
+    EnrollmentResult,
     EnrollmentSpec,
     EnrollmentState,
+    Missing,
 )
 
 STATE_AFTER: dict[EndTask, str] = {
@@ -33,12 +38,10 @@ STATE_AFTER: dict[EndTask, str] = {
 ALL_STATES = list(get_args(EnrollmentState))
 
 
-@canvas_operation
-def enroll(client: CanvasClient, spec: EnrollmentSpec) -> EnrollmentInfo:
-    """Make sure a user holds an enrollment in a section (the Banner registration's mirror)."""
+def _enroll_in(client: CanvasClient, section: Section, spec: EnrollmentSpec) -> EnrollmentInfo:
+    """Enroll in an already-found section; re-sent when ambiguous (Canvas returns the existing)."""
 
     def attempt() -> Enrollment:
-        section = get_section(client, spec.sis_section_id)
         user_id = spec.user_id
         if spec.sis_user_id is not None:
             user_id = get_user(client, spec.sis_user_id).id
@@ -48,6 +51,42 @@ def enroll(client: CanvasClient, spec: EnrollmentSpec) -> EnrollmentInfo:
         )
 
     return EnrollmentInfo.of(client.retry_ambiguous(attempt))
+
+
+@canvas_operation
+def enroll(client: CanvasClient, spec: EnrollmentSpec) -> EnrollmentInfo:
+    """Make sure a user holds an enrollment in a section (the Banner registration's mirror)."""
+    return _enroll_in(client, get_section(client, spec.sis_section_id), spec)
+
+
+@canvas_operation
+def enroll_many(
+    client: CanvasClient, specs: Sequence[EnrollmentSpec], workers: int = 4
+) -> list[EnrollmentResult]:
+    """Apply a roster's worth of enrollments: each section looked up once, a few in parallel.
+
+    A missing user or section does not stop the batch: its result names what was missing, for a
+    person to resolve. Canvas being unavailable (after retries) does stop it.
+    """
+    sections: dict[str, Section | CanvasNotFound] = {}
+    for sis_section_id in dict.fromkeys(spec.sis_section_id for spec in specs):
+        try:
+            sections[sis_section_id] = get_section(client, sis_section_id)
+        except CanvasNotFound as missing:
+            sections[sis_section_id] = missing
+
+    def one(spec: EnrollmentSpec) -> EnrollmentResult:
+        try:
+            section = sections[spec.sis_section_id]
+            if isinstance(section, CanvasNotFound):
+                raise section
+            return EnrollmentResult(spec=spec, enrollment=_enroll_in(client, section, spec))
+        except CanvasNotFound as missing:
+            found = Missing(kind=missing.kind, sis_id=missing.sis_id, canvas_id=missing.canvas_id)
+            return EnrollmentResult(spec=spec, missing=found)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return list(pool.map(one, specs))
 
 
 def get_enrollment(client: CanvasClient, key: EnrollmentKey) -> Enrollment:

@@ -107,6 +107,22 @@ class EnrollmentInfo(Output):
     total_activity_time: int | None = None
 
 
+class Missing(Output):
+    """A Canvas object that was looked up and not found: for a person to resolve."""
+
+    kind: str
+    sis_id: str | None = None
+    canvas_id: int | None = None
+
+
+class EnrollmentResult(Output):
+    """One enrollment of a batch: done, or what was missing for it."""
+
+    spec: EnrollmentSpec
+    enrollment: EnrollmentInfo | None = None
+    missing: Missing | None = None
+
+
 class MigrationInfo(Output):
     """A content migration (course copy) and where it stands."""
 

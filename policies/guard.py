@@ -375,7 +375,7 @@ def _reasoning(request: ToolCallRequest, ctx: RunContext) -> str | None:
     call_id = request.tool_call["id"]
     for message in reversed(messages if isinstance(messages, list) else []):
         if isinstance(message, AIMessage) and any(c["id"] == call_id for c in message.tool_calls):
-            text = message.text if isinstance(message.text, str) else str(message.text)
+            text = str(message.text)  # an exact str: Presidio refuses str subclasses
             return _redact_text(ctx, text) if text.strip() else None
     return None
 

@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool, StructuredTool
 from langgraph.prebuilt import ToolNode
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, Field, WithJsonSchema
 from sqlalchemy import Engine
 
 from agents.rules.roster_plan import course_sis_id, section_sis_id
@@ -118,11 +118,7 @@ class ToolContext:
 # ---- argument schemas ------------------------------------------------------------------------
 
 
-class _Args(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class StudentArgs(_Args):
+class StudentArgs(BaseModel):
     """A student (filled in by the guard for self and on-behalf-of roles)."""
 
     pidm: StudentRef | None = None
@@ -140,7 +136,7 @@ class AidArgs(StudentArgs):
     aid_year: str = Field(description="Aid year code like 2627.")
 
 
-class SectionArgs(_Args):
+class SectionArgs(BaseModel):
     """A section of a term."""
 
     term: str = Field(description="Term code like 202610.")

@@ -8,6 +8,7 @@ checked against the data rather than against itself.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -108,9 +109,23 @@ def _cast(engine: Engine) -> Cast:
 
 @pytest.fixture(scope="session")
 def banner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The seeded sandbox, read-only by convention: tests that write use ``banner_copy``."""
     path = Path(tmp_path_factory.mktemp("banner")) / "banner.db"
     engine = make_engine(f"sqlite:///{path}")
     seed_banner(engine, SeedPlan(students=150, sections=30, term=TERM, seed=7))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def banner_copy(banner: Engine, tmp_path: Path) -> Iterator[Engine]:
+    """A private copy of the sandbox for a test that writes to Banner."""
+    target = tmp_path / "banner-copy.db"
+    source = sqlite3.connect(str(banner.url.database))
+    with sqlite3.connect(target) as copy:
+        source.backup(copy)
+    source.close()
+    engine = make_engine(f"sqlite:///{target}")
     yield engine
     engine.dispose()
 

@@ -34,7 +34,7 @@ ROLES = [
 # A allow, P needs approval, - deny; "X/Y": X in scope, Y for another student or section.
 EXPECTED = """
 tool                         prov rostr grade alert supp stud advis instr regis admin eval
-banner_get_person            -    -     -     -     -    A/-  A/-   A/-   A     A     -
+banner_get_person            -    -     -     -     A/-  A/-  A/-   A/-   A     A     -
 banner_get_standing          -    -     -     A     A/-  A/-  A/-   -     A     -     -
 banner_get_gpa               -    -     -     A     A/-  A/-  A/-   -     -     -     -
 banner_get_holds             -    -     -     -     A/-  A/-  A/-   -     A     -     -

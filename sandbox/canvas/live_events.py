@@ -101,7 +101,8 @@ class LiveEventSender:
                 )
                 self._thread.start()
         for event in events:
-            self.stats["queued"] += 1
+            with self._lock:
+                self.stats["queued"] += 1
             self._queue.put(event)
 
     def drain(self, timeout: float = 10.0) -> bool:
@@ -143,7 +144,8 @@ class LiveEventSender:
                     ]
                 for event in events + doubles:
                     self._deliver(client, event)
-                self.stats["duplicated"] += len(doubles)
+                with self._lock:
+                    self.stats["duplicated"] += len(doubles)
                 for _ in window:
                     self._queue.task_done()
                 if len(events) < len(window):
@@ -165,10 +167,12 @@ class LiveEventSender:
             try:
                 response = client.post(config.webhook_url, content=content, headers=headers)
                 if 200 <= response.status_code < 300:
-                    self.stats["delivered"] += 1
+                    with self._lock:
+                        self.stats["delivered"] += 1
                     return
             except httpx.HTTPError:
                 pass
             if attempt < config.retries:
                 time.sleep(config.retry_delay_s * (attempt + 1))
-        self.stats["failed"] += 1
+        with self._lock:
+            self.stats["failed"] += 1

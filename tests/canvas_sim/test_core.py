@@ -103,6 +103,8 @@ def test_enrollment_lifecycle_and_idempotent_create(canvas: Canvas) -> None:
     teacher = course.enroll_user(user, enrollment={"type": "TeacherEnrollment"})
     assert teacher.enrollment_state == "invited" and teacher.id != first.id
     assert [e.id for e in course.get_enrollments(type=["StudentEnrollment"])] == [first.id]
+    assert [u.id for u in course.get_users(enrollment_type=["teacher"])] == [user.id]
+    assert list(course.get_users(search_term="nobody")) == []
     assert first.deactivate("inactivate").enrollment_state == "inactive"
     assert first.reactivate().enrollment_state == "active"
     assert first.deactivate("conclude").enrollment_state == "completed"

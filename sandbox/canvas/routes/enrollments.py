@@ -274,3 +274,37 @@ def reactivate_enrollment(
             raise bad_request("enrollment is not inactive")
         _set_state(tx, row, "active")
         return _one(tx.conn, enrollment_id, base_url(request))
+
+
+@router.get("/courses/{course_ref}/users")
+@router.get("/courses/{course_ref}/search_users")
+def list_course_users(
+    course_ref: str, request: Request, response: Response, sim: Sim, params: Form
+) -> list[Any]:
+    """Users with a live enrollment in the course (canvasapi's ``Course.get_users``).
+
+    Filters: ``enrollment_type[]`` (student, teacher, ta, observer, designer), ``search_term``.
+    """
+    page = Page(request)
+    types = [f"{t.capitalize()}Enrollment" for t in params.strings("enrollment_type")]
+    where = ["e.course_id = ?", "e.workflow_state IN ('active', 'invited')"]
+    with sim.store.read() as conn:
+        args: list[Any] = [refs.get(conn, "courses", course_ref)["id"]]
+        if types:
+            where.append(f"e.type IN ({','.join('?' * len(types))})")
+            args += types
+        search = params.text("search_term")
+        if search:
+            where.append("(u.name LIKE ? OR u.login_id LIKE ? OR u.sis_user_id LIKE ?)")
+            args += [f"%{search}%"] * 3
+        clause = " AND ".join(where)
+        users = (
+            "FROM users u WHERE u.id IN (SELECT e.user_id FROM enrollments e"
+            f" JOIN users u ON u.id = e.user_id WHERE {clause})"
+        )
+        total = conn.execute(f"SELECT COUNT(*) {users}", args).fetchone()[0]
+        rows = conn.execute(
+            f"SELECT u.* {users} ORDER BY u.sortable_name, u.id LIMIT ? OFFSET ?",
+            [*args, page.per_page, page.offset],
+        ).fetchall()
+    return page.respond(response, total, [shapes.user(r) for r in rows])

@@ -276,7 +276,8 @@ class Guard:
             raise Denied(f"a person rejected this action: {decision.reason or 'no reason given'}")
         if decision.type == "comment":
             raise Denied(f"a person declined to run it and commented: {decision.text}")
-        call.approved_by = f"{decision.type}d by {decision.by.actor} ({decision.by.role})"
+        verb = "edited" if isinstance(decision, Edit) else "approved"
+        call.approved_by = f"{verb} by {decision.by.actor} ({decision.by.role})"
 
     # -- execute, redact, audit -----------------------------------------------------------
 

@@ -237,9 +237,9 @@ def test_malformed_or_misdirected_answers_run_nothing(
 def test_decisions_are_validated_with_clear_errors() -> None:
     by = {"actor": "person:x", "role": "instructor", "pidm": 1}
     assert parse_decision({"type": "approve", "request_id": "r", "by": by}).type == "approve"
-    with pytest.raises(ValidationFailed, match="malformed approval decision.*by: Field required"):
+    with pytest.raises(ValidationFailed, match=r"malformed approval decision.*by: Field required"):
         parse_decision({"type": "reject", "request_id": "r"})
-    with pytest.raises(ValidationFailed, match="comment.text"):
+    with pytest.raises(ValidationFailed, match=r"comment\.text"):
         parse_decision({"type": "comment", "request_id": "r", "by": by, "text": ""})
     with pytest.raises(ValidationFailed, match="role"):
         parse_decision({"type": "approve", "request_id": "r", "by": {**by, "role": "dean"}})

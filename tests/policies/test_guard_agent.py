@@ -158,16 +158,16 @@ def test_tools_refuse_to_run_outside_the_guard(
 
 
 def test_a_run_without_an_authenticated_caller_executes_nothing(
-    cast: Cast, guard: Guard, audit: AuditLog
+    cast: Cast, guard: Guard, audit: AuditLog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ran: list[str] = []
+    holds = _spy(monkeypatch, "student_holds")
     graph = StateGraph(MessagesState)
     graph.add_node("tools", guard.tool_node(guarded_tools(guard.policy, Role.SUPPORT)))
     graph.add_edge(START, "tools")
     result = graph.compile().invoke({"messages": [call("banner_get_holds", {"pidm": 1})]})
     [message] = _tool_messages(result)
     assert message.status == "error" and "no authenticated caller" in message.content
-    assert ran == [] and audit.tail() == []
+    assert holds == [] and audit.tail() == []
 
 
 def test_pseudonyms_are_restored_and_unknown_ones_refused(

@@ -9,6 +9,8 @@ decide.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict
@@ -58,7 +60,7 @@ class Drafter:
         self._model = model
         self._name = model_name or (type(model).__name__ if model is not None else None)
 
-    def draft(self, prompt_ref: str, variables: dict[str, object]) -> Draft:
+    def draft(self, prompt_ref: str, variables: Mapping[str, object]) -> Draft:
         """Draft from already-redacted ``variables``; the prompt sees placeholders only."""
         prompt = load_prompt(prompt_ref)
         if self._model is None:

@@ -10,6 +10,7 @@ file, so a regression suite can compare versions side by side.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -43,7 +44,7 @@ class Prompt(BaseModel):
         """The id evals and audit records cite."""
         return f"{self.name}@{self.version}"
 
-    def render(self, part: str, variables: dict[str, object]) -> str:
+    def render(self, part: str, variables: Mapping[str, object]) -> str:
         """Render ``system``, ``user`` or ``fallback``; a missing input is a clear error."""
         missing = [name for name in self.inputs if name not in variables]
         if missing:

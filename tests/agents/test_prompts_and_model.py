@@ -57,7 +57,7 @@ def test_model_factory_template_mode_and_openai(monkeypatch):
     assert chat_model_from_settings(Settings(model="")) is None
     model = chat_model_from_settings(
         Settings(model="gpt-test", openai_base_url="http://127.0.0.1:9/v1",
-                 openai_api_key="sk-test")  # type: ignore[arg-type]
+                 openai_api_key="sk-test")
     )
     assert isinstance(model, ChatOpenAI)
     assert model.model_name == "gpt-test"

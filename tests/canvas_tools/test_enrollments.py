@@ -123,6 +123,7 @@ def test_final_grades_follow_the_grading_scheme(client: CanvasClient) -> None:
 
     grades = {e.user_id: e.grades for e in final_grades(client, sis_course)}
 
-    assert grades[ann.id] is not None and grades[ann.id].final_score == pytest.approx(95)
-    assert grades[ann.id].final_grade == "A"
-    assert grades[bob.id] is not None and grades[bob.id].final_grade == "B"
+    ann_grades, bob_grades = grades[ann.id], grades[bob.id]
+    assert ann_grades is not None and bob_grades is not None
+    assert ann_grades.final_score == pytest.approx(95) and ann_grades.final_grade == "A"
+    assert bob_grades.final_score == pytest.approx(85) and bob_grades.final_grade == "B"

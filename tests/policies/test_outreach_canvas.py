@@ -16,7 +16,7 @@ from policies.audit import AuditLog
 from policies.guard import Guard
 from policies.pii import PiiType, PseudonymVault
 from policies.rbac import Principal, Role
-from sandbox.canvas.testing import SimulatorHandle, running_simulator
+from sandbox.canvas.testing import running_simulator
 from tests.policies.agent_harness import agent, call, context, redactor_for, scripted
 from tests.policies.conftest import Cast
 from tools.banner import reads
@@ -24,11 +24,11 @@ from tools.canvas.client import CanvasClient
 
 
 @pytest.fixture
-def canvas(tmp_path: Path) -> Iterator[tuple[SimulatorHandle, CanvasClient]]:
+def client(tmp_path: Path) -> Iterator[CanvasClient]:
     with running_simulator(tmp_path / "canvas.db") as sim:
-        client = CanvasClient(sim.base_url, sim.token)
-        yield sim, client
-        client.close()
+        canvas = CanvasClient(sim.base_url, sim.token)
+        yield canvas
+        canvas.close()
 
 
 def test_approved_outreach_reaches_canvas_reidentified(
@@ -36,9 +36,8 @@ def test_approved_outreach_reaches_canvas_reidentified(
     banner: Engine,
     guard: Guard,
     audit: AuditLog,
-    canvas: tuple[SimulatorHandle, CanvasClient],
+    client: CanvasClient,
 ) -> None:
-    sim, client = canvas
     person = reads.person_by_pidm(banner, cast.student)
     client.account.create_user(
         {"unique_id": person.preferred_email, "sis_user_id": person.banner_id},
@@ -79,9 +78,8 @@ def test_approved_outreach_reaches_canvas_reidentified(
 
 
 def test_outreach_needs_the_students_own_advisor(
-    cast: Cast, banner: Engine, guard: Guard, canvas: tuple[SimulatorHandle, CanvasClient]
+    cast: Cast, banner: Engine, guard: Guard, client: CanvasClient
 ) -> None:
-    _sim, client = canvas
     vault = PseudonymVault()
     pidm = vault.pseudonym(PiiType.PIDM, str(cast.other_student))
     principal = Principal(actor="agent:alert", role=Role.ALERT, term=cast.term)

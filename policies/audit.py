@@ -182,11 +182,11 @@ class AuditLog:
             # Writing the head row first takes the write lock (a row lock on PostgreSQL, the
             # database's RESERVED lock on SQLite) before the head is read, so concurrent
             # appenders queue instead of forking the chain.
-            conn.execute(
-                update(audit_head).where(audit_head.c.id == 1).values(seq=audit_head.c.seq)
-            )
             head = conn.execute(
-                select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+                update(audit_head)
+                .where(audit_head.c.id == 1)
+                .values(seq=audit_head.c.seq)
+                .returning(audit_head.c.seq, audit_head.c.hash)
             ).one()
             row: dict[str, Any] = {
                 "seq": head.seq + 1,

@@ -307,8 +307,10 @@ class Guard:
         return result
 
     def _deny(self, call: _Call, reason: str) -> ToolMessage:
-        self._record(call, "deny", reason)
-        return _refusal(call.request, reason)
+        """Audit and explain a refusal; a person's comment in it is redacted like any text."""
+        safe = _redact_text(call.ctx, reason)
+        self._record(call, "deny", safe)
+        return _refusal(call.request, safe)
 
     def _record(
         self, call: _Call, decision: Decision, outcome: str, approval_id: str | None = None

@@ -139,6 +139,7 @@ def test_edit_runs_the_edited_write(
     [
         ("reject", {"reason": "Wait for the late lab."}, "rejected this action: Wait for the late"),
         ("comment", {"text": "Check the curve first."}, "commented: Check the curve first."),
+        ("comment", {"text": "Ask A00123456 first."}, "commented: Ask <BANNER_ID_1> first."),
     ],
 )
 def test_reject_and_comment_run_nothing(

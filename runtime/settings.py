@@ -55,6 +55,18 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("BCA_OPENAI_API_KEY", "OPENAI_API_KEY"),
         description="API key for the chat model endpoint.",
     )
+    auth_secret: SecretStr = Field(
+        SecretStr(""),
+        description="HS256 key of locally minted API tokens (`bca token`); empty: a random key "
+        "kept in var/auth-secret, created on first use.",
+    )
+    oidc_jwks_url: str = Field(
+        "",
+        description="JWKS URL of an OIDC provider; when set, API tokens must be RS256 JWTs "
+        "signed by one of its keys and local tokens are refused.",
+    )
+    oidc_audience: str = Field("", description="Required `aud` of OIDC tokens (empty: unchecked).")
+    oidc_issuer: str = Field("", description="Required `iss` of OIDC tokens (empty: unchecked).")
     banner_id_pattern: str = Field(
         r"[A@]\d{8}", description="Regular expression of the institution's Banner IDs."
     )

@@ -8,6 +8,7 @@ instance as an argument; nothing reads the environment at import time.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -69,6 +70,35 @@ class Settings(BaseSettings):
     oidc_issuer: str = Field("", description="Required `iss` of OIDC tokens (empty: unchecked).")
     banner_id_pattern: str = Field(
         r"[A@]\d{8}", description="Regular expression of the institution's Banner IDs."
+    )
+
+    canvas_templates: dict[str, int] = Field(
+        default_factory=dict,
+        description="JSON: Banner subject code → Canvas id of the department's template course.",
+    )
+    canvas_default_template: int | None = Field(
+        None, description="Template course for unlisted departments (empty: blank shells)."
+    )
+    provisioning_window_days: int = Field(
+        30, description="Provision a section's Canvas course this many days before it starts."
+    )
+    census_dates: dict[str, date] = Field(
+        default_factory=dict, description='JSON: term code → census date, e.g. {"202610": ...}.'
+    )
+    census_offset_days: int = Field(
+        14, description="Census for terms not listed: days after the term's first class."
+    )
+    waitlist_access_terms: list[str] = Field(
+        default_factory=list, description="JSON list: terms whose wait-listed students get access."
+    )
+    mass_drop_section_share: float = Field(
+        0.25, description="A plan ending more than this share of a section's enrollments waits."
+    )
+    mass_drop_min_section_live: int = Field(
+        10, description="Sections smaller than this are judged only by the term share."
+    )
+    rest_max_requests: int = Field(
+        300, description="Roster plans above this many REST requests go through a SIS import."
     )
 
     def resolved_checkpoint_url(self) -> str:

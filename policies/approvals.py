@@ -37,6 +37,7 @@ APPROVERS: dict[str, Approver] = {
     "banner_post_grade": Approver.INSTRUCTOR_OF_RECORD,
     "banner_place_hold": Approver.REGISTRAR,
     "banner_release_hold": Approver.REGISTRAR,
+    "banner_resolve_incomplete": Approver.REGISTRAR,
     "banner_add_advising_comment": Approver.STUDENT_ADVISOR,
     "canvas_send_message": Approver.STUDENT_ADVISOR,
     "canvas_end_enrollments": Approver.REGISTRAR,

@@ -40,9 +40,9 @@ from policies.rbac import (
 )
 from policies.scope import BannerDirectory
 from runtime.errors import ConfigurationError, ValidationFailed
-from tools.banner import reads, writes
+from tools.banner import grading, reads, writes
 from tools.banner.models import AdvisingCommentIn, FinalGradeIn, HoldIn
-from tools.canvas import activity, enrollments, messages
+from tools.canvas import activity, courses, enrollments, messages
 from tools.canvas.client import CanvasClient
 from tools.canvas.lookup import find_user
 from tools.canvas.models import (
@@ -156,6 +156,14 @@ class GradeArgs(SectionArgs):
     grade: str = Field(description="Grade code valid for the student's level (e.g. A, B+, F).")
 
 
+class ResolveIncompleteArgs(SectionArgs):
+    """An incomplete to replace with a final grade, or to extend (exactly one of the two)."""
+
+    pidm: StudentRef
+    grade: str | None = Field(None, description="Final grade replacing the incomplete.")
+    extend_to: date | None = Field(None, description="New last day to complete the work.")
+
+
 class PlaceHoldArgs(StudentArgs):
     """A hold to place from today."""
 
@@ -220,9 +228,16 @@ def _release_hold(ctx: ToolContext, a: ReleaseHoldArgs) -> Any:
 
 
 def _add_comment(ctx: ToolContext, a: CommentArgs) -> Any:
+    """An advisor's own comment, or an agent's in the name of the student's primary advisor.
+
+    The agent's comment still waits for one of the student's advisors to approve it.
+    """
     advisor = ctx.principal.pidm
     if advisor is None:
-        raise ValidationFailed("only a person can author an advising comment")
+        primary = reads.primary_advisor(ctx.banner, _pidm(a), ctx.term(a.term))
+        if primary is None:
+            raise ValidationFailed("the student has no primary advisor to record the comment for")
+        advisor = primary.advisor_pidm
     comment = AdvisingCommentIn(
         pidm=_pidm(a),
         term=ctx.term(a.term),
@@ -231,6 +246,13 @@ def _add_comment(ctx: ToolContext, a: CommentArgs) -> Any:
         confidential=a.confidential,
     )
     return writes.add_advising_comment(ctx.banner, comment, user=ctx.banner_user)
+
+
+def _resolve_incomplete(ctx: ToolContext, a: ResolveIncompleteArgs) -> Any:
+    return grading.resolve_incomplete(
+        ctx.banner, term=a.term, pidm=_pidm(a), crn=a.crn, grade=a.grade,
+        extend_to=a.extend_to, user=ctx.banner_user, today=ctx.today,
+    )  # fmt: skip
 
 
 def _end_enrollments(ctx: ToolContext, a: EndEnrollmentsArgs) -> Any:
@@ -351,6 +373,17 @@ SPECS: tuple[ToolSpec, ...] = (
         "Post a student's final grade to Banner (needs the instructor of record's approval).",
     ),
     _spec(
+        "banner_get_section_grading", "read", _SECTION, SectionArgs,
+        lambda c, a: grading.section_grading(c.banner, a.term, a.crn),
+        "Enrolled registrations with grade, incomplete, history and GPA facts, and the grade"
+        " codes valid for their levels (SFRSTCR, SHRTCKN, SHRLGPA, SHRGRDE).",
+    ),
+    _spec(
+        "banner_resolve_incomplete", "approved_write", _BOTH, ResolveIncompleteArgs,
+        _resolve_incomplete,
+        "Replace a student's incomplete with a final grade or extend it (a registrar confirms).",
+    ),
+    _spec(
         "banner_place_hold", "approved_write", _STUDENT, PlaceHoldArgs,
         lambda c, a: writes.place_hold(
             c.banner,
@@ -395,6 +428,11 @@ SPECS: tuple[ToolSpec, ...] = (
         "canvas_get_final_grades", "read", _SECTION, SectionArgs,
         lambda c, a: enrollments.final_grades(c.lms(), _course_of(c, a.term, a.crn)),
         "Current and final scores and grades of every student in the section's course.",
+    ),
+    _spec(
+        "canvas_get_grading_standard", "read", _SECTION, SectionArgs,
+        lambda c, a: courses.course_grading_standard(c.lms(), _course_of(c, a.term, a.crn)),
+        "The grading scheme (letters by score) of the section's course, or null without one.",
     ),
     _spec(
         "canvas_get_student_summaries", "read", _SECTION, SectionArgs,

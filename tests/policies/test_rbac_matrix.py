@@ -37,20 +37,23 @@ tool                         prov rostr grade alert supp stud advis instr regis 
 banner_get_person            -    -     -     -     A/-  A/-  A/-   A/-   A     A     -
 banner_get_standing          -    -     -     A     A/-  A/-  A/-   -     A     -     -
 banner_get_gpa               -    -     -     A     A/-  A/-  A/-   -     -     -     -
-banner_get_holds             -    -     -     -     A/-  A/-  A/-   -     A     -     -
+banner_get_holds             -    -     -     A     A/-  A/-  A/-   -     A     -     -
 banner_get_advisors          -    -     -     A     A/-  A/-  A/-   -     -     -     -
 banner_get_aid               -    -     -     -     A/-  A/-  -     -     -     -     -
 banner_get_section           A    A     A     -     A    A    A     A/-   A     A     A
 banner_get_roster            A    A     A     A     -    -    -     A/-   A     A     -
 banner_get_instructors       A    -     A     -     -    -    -     A/-   A     A     -
 banner_post_grade            -    -     P     -     -    -    -     P/-   -     -     -
-banner_place_hold            -    -     -     -     -    -    -     -     P     -     -
+banner_place_hold            -    -     -     P     -    -    -     -     P     -     -
 banner_release_hold          -    -     -     -     -    -    -     -     P     -     -
-banner_add_advising_comment  -    -     -     -     -    -    P/-   -     -     -     -
+banner_get_section_grading   -    -     A     -     -    -    -     -     -     -     -
+banner_resolve_incomplete    -    -     P     -     -    -    -     -     -     -     -
+banner_add_advising_comment  -    -     -     P     -    -    P/-   -     -     -     -
 canvas_enroll_student        A    A     -     -     -    -    -     -     -     A     -
 canvas_end_enrollments       P    P     -     -     -    -    -     -     P     P     -
-canvas_list_enrollments      A    A     -     -     -    -    -     A/-   A     A     -
+canvas_list_enrollments      A    A     -     A     -    -    -     A/-   A     A     -
 canvas_get_final_grades      -    -     A     -     -    -    -     A/-   -     -     -
+canvas_get_grading_standard  -    -     A     -     -    -    -     -     -     -     -
 canvas_get_student_summaries -    -     -     A     -    -    -     A/-   -     -     -
 canvas_get_submissions       -    -     A     A     A/-  A/-  -     A/-   -     -     -
 canvas_send_message          -    -     -     P     -    -    P/-   -     -     -     -
@@ -87,6 +90,7 @@ def _args(tool: str, student: int, crn: str, term: str) -> dict[str, Any]:
     extra: dict[str, dict[str, Any]] = {
         "banner_get_aid": {"aid_year": "2526"},
         "banner_post_grade": {"grade": "A"},
+        "banner_resolve_incomplete": {"grade": "B"},
         "banner_place_hold": {"code": "RH", "reason": "Records"},
         "banner_release_hold": {"hold_id": 1},
         "banner_add_advising_comment": {"text": "Met to plan next term."},

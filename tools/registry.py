@@ -136,6 +136,12 @@ class AidArgs(StudentArgs):
     aid_year: str = Field(description="Aid year code like 2627.")
 
 
+class TermArgs(BaseModel):
+    """A term."""
+
+    term: str = Field(description="Term code like 202610.")
+
+
 class SectionArgs(BaseModel):
     """A section of a term."""
 
@@ -351,6 +357,11 @@ SPECS: tuple[ToolSpec, ...] = (
         "banner_get_section", "read", _SECTION, SectionArgs,
         lambda c, a: reads.get_section(c.banner, a.term, a.crn),
         "A section's course, title, status, capacity and dates (SSBSECT, SCBCRSE).",
+    ),
+    _spec(
+        "banner_get_term_sections", "read", {}, TermArgs,
+        lambda c, a: reads.term_sections(c.banner, a.term),
+        "Every section of a term with its status, dates and cross-list group (SSBSECT).",
     ),
     _spec(
         "banner_get_roster", "read", _SECTION, SectionArgs,

@@ -47,6 +47,7 @@ banner_post_grade            -    -     P     -     -    -    -     P/-   -     
 banner_place_hold            -    -     -     P     -    -    -     -     P     -     -
 banner_release_hold          -    -     -     -     -    -    -     -     P     -     -
 banner_get_section_grading   -    -     A     -     -    -    -     -     -     -     -
+banner_get_term_sections     -    -     A     -     -    -    -     -     -     -     -
 banner_resolve_incomplete    -    -     P     -     -    -    -     -     -     -     -
 banner_add_advising_comment  -    -     -     P     -    -    P/-   -     -     -     -
 canvas_enroll_student        A    A     -     -     -    -    -     -     -     A     -
@@ -87,6 +88,8 @@ def _args(tool: str, student: int, crn: str, term: str) -> dict[str, Any]:
         args["pidm"] = student
     if traits.section_args:
         args.update(term=term, crn=crn)
+    elif tool == "banner_get_term_sections":
+        args["term"] = term
     extra: dict[str, dict[str, Any]] = {
         "banner_get_aid": {"aid_year": "2526"},
         "banner_post_grade": {"grade": "A"},

@@ -41,6 +41,7 @@ APPROVERS: dict[str, Approver] = {
     "banner_add_advising_comment": Approver.STUDENT_ADVISOR,
     "canvas_send_message": Approver.STUDENT_ADVISOR,
     "canvas_end_enrollments": Approver.REGISTRAR,
+    "canvas_apply_roster_plan": Approver.REGISTRAR,
 }
 """The approver of each action that can need a person; a grant needing approval for a tool not
 listed here could never be approved, so the guard refuses to start with one."""

@@ -26,6 +26,7 @@ from langgraph.prebuilt import ToolNode
 from pydantic import BaseModel, Field, WithJsonSchema
 from sqlalchemy import Engine
 
+from agents.deps import ProvisioningConfig
 from agents.rules.roster_plan import course_sis_id, section_sis_id
 from policies.guard import Guard, Redactor, require_guard
 from policies.pii import PseudonymVault
@@ -40,6 +41,7 @@ from policies.rbac import (
 )
 from policies.scope import BannerDirectory
 from runtime.errors import ConfigurationError, ValidationFailed
+from tools import roster_sync
 from tools.banner import grading, reads, writes
 from tools.banner.models import AdvisingCommentIn, FinalGradeIn, HoldIn
 from tools.canvas import activity, courses, enrollments, messages
@@ -80,6 +82,10 @@ class ToolContext:
     vault: PseudonymVault = field(default_factory=PseudonymVault)
     banner_user: str = "BCA_AGENT"
     today: date = field(default_factory=date.today)
+    provisioning: ProvisioningConfig = field(default_factory=ProvisioningConfig)
+    _planned: dict[str, roster_sync.PlannedSync] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @cached_property
     def directory(self) -> BannerDirectory:
@@ -99,8 +105,25 @@ class ToolContext:
             raise ValidationFailed("this run has no Canvas connection")
         return self.canvas
 
+    def plan(self, scope: roster_sync.SyncScope) -> roster_sync.PlannedSync:
+        """A fresh roster plan for ``scope``, read through this run's connections."""
+        return roster_sync.plan_sync(self.banner, self.lms(), scope, self.provisioning, self.today)
+
+    def planned(self, scope: roster_sync.SyncScope) -> roster_sync.PlannedSync:
+        """The plan :meth:`bulk_share` just judged for ``scope`` (taken once), else a fresh one."""
+        return self._planned.pop(repr(scope), None) or self.plan(scope)
+
     def bulk_share(self, tool: str, args: Mapping[str, Any]) -> float | None:
-        """Share of a section's live enrollments that ``canvas_end_enrollments`` would end."""
+        """Share of live enrollments a bulk call would end.
+
+        ``canvas_end_enrollments``: of the section's. ``canvas_apply_roster_plan``: the share the
+        plan's mass-drop verdict turns on (the plan is kept for the call that follows, so what
+        a person approves is what runs).
+        """
+        if tool == "canvas_apply_roster_plan":
+            scope = _scope(args)
+            planned = self._planned[repr(scope)] = self.plan(scope)
+            return roster_sync.approval_share(planned.plan, self.provisioning.mass_drop)
         if tool != "canvas_end_enrollments":
             return None
         live = enrollments.list_enrollments(
@@ -200,6 +223,20 @@ class EndEnrollmentsArgs(SectionArgs):
     task: EndTask = "conclude"
 
 
+class TermScopeArgs(BaseModel):
+    """A roster sync's scope: a term, optionally some CRNs, optionally one student."""
+
+    term: str = Field(description="Term code like 202610.")
+    crns: list[str] | None = Field(None, description="Only these sections; none: the whole term.")
+    pidm: StudentRef | None = Field(None, description="Only this student.")
+
+
+class ApplyPlanArgs(TermScopeArgs):
+    """A roster plan to apply, optionally pinned to the plan a person saw."""
+
+    digest: str | None = Field(None, description="Refuse unless the fresh plan has this digest.")
+
+
 class MessageArgs(StudentArgs):
     """An outreach message to one student through the Canvas inbox."""
 
@@ -287,6 +324,36 @@ def _send_message(ctx: ToolContext, a: MessageArgs) -> Any:
         recipients=[_canvas_user_id(ctx, _pidm(a))], subject=a.subject, body=a.body
     )
     return messages.send_conversation(ctx.lms(), spec)
+
+
+def _scope(args: Mapping[str, Any]) -> roster_sync.SyncScope:
+    crns, pidm = args.get("crns"), args.get("pidm")
+    return roster_sync.SyncScope(
+        term=str(args["term"]),
+        crns=tuple(crns) if crns is not None else None,
+        pidm=int(pidm) if pidm is not None else None,
+    )
+
+
+def _plan_roster(ctx: ToolContext, a: TermScopeArgs) -> Any:
+    return roster_sync.report(ctx.plan(_scope(a.model_dump())), ctx.provisioning)
+
+
+def _apply_roster_plan(ctx: ToolContext, a: ApplyPlanArgs) -> Any:
+    planned = ctx.planned(_scope(a.model_dump()))
+    if a.digest is not None and a.digest != planned.digest:
+        raise ValidationFailed(
+            f"the roster changed since plan {a.digest} was made (now {planned.digest}): plan again"
+        )
+    return roster_sync.apply_sync(ctx.lms(), planned, ctx.provisioning)
+
+
+def _ensure_course(ctx: ToolContext, a: SectionArgs) -> Any:
+    scope = roster_sync.SyncScope(term=a.term, crns=(a.crn,))
+    planned = roster_sync.plan_sync(
+        ctx.banner, ctx.lms(), scope, ctx.provisioning, ctx.today, with_registrations=False
+    )
+    return roster_sync.apply_sync(ctx.lms(), planned, ctx.provisioning)
 
 
 Run = Callable[[ToolContext, Any], Any]
@@ -457,6 +524,27 @@ SPECS: tuple[ToolSpec, ...] = (
     _spec(
         "canvas_send_message", "approved_write", _STUDENT, MessageArgs, _send_message,
         "Send an outreach message to a student (needs the student's advisor's approval).",
+    ),
+    _spec(
+        "canvas_plan_roster", "read", {"student_arg": "pidm"}, TermScopeArgs, _plan_roster,
+        "Plan what makes Canvas match Banner (census and wait-list rules): figures, the"
+        " mass-drop verdict and the channel, without changing anything.",
+    ),
+    _spec(
+        "canvas_apply_roster_plan", "bulk_write", {"student_arg": "pidm"}, ApplyPlanArgs,
+        _apply_roster_plan,
+        "Provision missing courses and sections and apply the roster plan by REST or SIS import"
+        " (a registrar approves plans that end a large share of enrollments).",
+    ),
+    _spec(
+        "canvas_ensure_course", "write", _SECTION, SectionArgs, _ensure_course,
+        "Make sure a section's Canvas course exists (from its department's template, else"
+        " blank) with one section per CRN of its cross-list group.",
+    ),
+    _spec(
+        "canvas_enroll_instructors", "write", _SECTION, SectionArgs,
+        lambda c, a: roster_sync.enroll_instructors(c.banner, c.lms(), a.term, a.crn),
+        "Enroll a section's Banner instructors (SIRASGN) as teachers in its Canvas section.",
     ),
 )  # fmt: skip
 

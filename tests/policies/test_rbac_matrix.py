@@ -58,6 +58,10 @@ canvas_get_grading_standard  -    -     A     -     -    -    -     -     -     
 canvas_get_student_summaries -    -     -     A     -    -    -     A/-   -     -     -
 canvas_get_submissions       -    -     A     A     A/-  A/-  -     A/-   -     -     -
 canvas_send_message          -    -     -     P     -    -    P/-   -     -     -     -
+canvas_plan_roster           A    A     -     -     -    -    -     -     A     A     -
+canvas_apply_roster_plan     P    P     -     -     -    -    -     -     -     -     -
+canvas_ensure_course         A    -     -     -     -    -    -     -     -     -     -
+canvas_enroll_instructors    A    -     -     -     -    -    -     -     -     -     -
 """
 
 
@@ -99,6 +103,8 @@ def _args(tool: str, student: int, crn: str, term: str) -> dict[str, Any]:
         "banner_add_advising_comment": {"text": "Met to plan next term."},
         "canvas_end_enrollments": {"pidms": [student]},
         "canvas_send_message": {"subject": "Checking in", "body": "How is the term going?"},
+        "canvas_plan_roster": {"term": term},
+        "canvas_apply_roster_plan": {"term": term, "crns": [crn]},
     }
     return {**args, **extra.get(tool, {})}
 
@@ -127,7 +133,8 @@ class MatrixContext:
     share: float = 0.5
 
     def bulk_share(self, tool: str, args: Any) -> float | None:
-        return self.share if tool == "canvas_end_enrollments" else None
+        bulk = {"canvas_end_enrollments", "canvas_apply_roster_plan"}
+        return self.share if tool in bulk else None
 
 
 def stand_ins(ran: list[str]) -> list[StructuredTool]:
@@ -190,13 +197,14 @@ def test_role_tool_decision(
     assert (event.role, event.tool, event.decision) == (role, tool, DECISION[expected])
 
 
+@pytest.mark.parametrize("tool", ["canvas_end_enrollments", "canvas_apply_roster_plan"])
 @pytest.mark.parametrize(("share", "expected"), [(0.05, "A"), (0.10, "A"), (0.11, "P")])
 def test_ending_enrollments_needs_a_registrar_only_above_the_threshold(
-    share: float, expected: str, cast: Cast, banner: Engine, guard: Guard
+    tool: str, share: float, expected: str, cast: Cast, banner: Engine, guard: Guard
 ) -> None:
     context = MatrixContext(
         principal_for("provisioning", cast), BannerDirectory(banner), share=share
     )
     ran: list[str] = []
-    args = _args("canvas_end_enrollments", cast.student, cast.section, cast.term)
-    assert outcome(run_call(guard, context, "canvas_end_enrollments", args, ran), ran) == expected
+    args = _args(tool, cast.student, cast.section, cast.term)
+    assert outcome(run_call(guard, context, tool, args, ran), ran) == expected

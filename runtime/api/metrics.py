@@ -1,0 +1,108 @@
+"""``GET /metrics`` in the Prometheus text format, from a registry owned by one app.
+
+Request counts and latency by route template (not raw path, so ids do not explode the label
+set), plus figures read at scrape time: inbox events by status and approvals pending. Each app
+has its own registry, so several apps in one process (tests) never share counters.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from runtime.api.services import Services
+
+router = APIRouter(tags=["operations"])
+
+
+class StateCollector(Collector):
+    """Inbox and approval figures, read when Prometheus scrapes."""
+
+    def __init__(self, services: Callable[[], Services]) -> None:
+        self.services = services  # a getter: the services exist once the app has started
+
+    def collect(self) -> Iterator[Metric]:
+        """One gauge family per figure."""
+        services = self.services()
+        inbox = GaugeMetricFamily("bca_inbox_events", "Inbox events by status.", labels=["status"])
+        for name, count in services.inbox.counts().items():
+            inbox.add_metric([name], count)
+        yield inbox
+        yield GaugeMetricFamily(
+            "bca_approvals_pending",
+            "Approval requests waiting for a person.",
+            value=services.desk.count(),
+        )
+
+
+class Metrics:
+    """The app's registry and its request instruments."""
+
+    def __init__(self, services: Callable[[], Services]) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "bca_http_requests",
+            "HTTP requests by route template and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "bca_http_request_duration_seconds",
+            "HTTP request latency by route template.",
+            ["method", "route"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+            registry=self.registry,
+        )
+        self.registry.register(StateCollector(services))
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one finished request."""
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+
+class MetricsMiddleware:
+    """Pure ASGI middleware (cheaper than ``BaseHTTPMiddleware``) timing every HTTP request."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Time the request and label it by the matched route's template."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.observe(scope["method"], route, status, time.perf_counter() - started)
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+)
+def metrics(request: Request) -> Response:
+    """Request counts and latency, inbox events by status, approvals pending."""
+    registry: CollectorRegistry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

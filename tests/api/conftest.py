@@ -1,0 +1,255 @@
+"""An app around a seeded Banner sandbox and a real LangGraph graph paused on approvals.
+
+The graph is the smallest one that behaves like the agents' graphs at the approval step: one
+thread per request, a node that calls ``interrupt()`` with an :class:`ApprovalRequest` payload
+in a real SQLite checkpointer, and on resume records the decision it was given. The requests are
+addressed to real advisor relationships (SGRADVR) of the sandbox, so the scope checks the API
+makes run against Banner as in production.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypedDict
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import interrupt
+from sqlalchemy import Engine, text
+
+from agents.checkpoints import open_checkpointer
+from app import create_app
+from policies.approvals import (
+    ActionRequest,
+    ApprovalRequest,
+    Approver,
+    Requester,
+    describe,
+    request_id,
+)
+from policies.audit import AuditEvent, AuditLog
+from policies.rbac import Role
+from policies.scope import BannerDirectory
+from runtime.api.auth import mint_token
+from runtime.api.queue import GraphApprovalQueue
+from runtime.db import make_engine
+from runtime.settings import Settings
+from sandbox.banner.generator import SeedPlan
+from sandbox.banner.seeding import seed_banner
+
+TERM = "202610"
+
+
+@dataclass(frozen=True)
+class People:
+    """Advisors of the sandbox: ``advisor`` advises ``students``, ``other`` advises ``theirs``."""
+
+    advisor: int
+    students: tuple[int, int]
+    other: int
+    theirs: int
+
+
+@pytest.fixture(scope="session")
+def banner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    path = Path(tmp_path_factory.mktemp("banner")) / "banner.db"
+    engine = make_engine(f"sqlite:///{path}")
+    seed_banner(engine, SeedPlan(students=60, sections=12, term=TERM, seed=7))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def people(banner: Engine) -> People:
+    """Two advisors with disjoint advisees, read with plain SQL (not through policies.scope)."""
+    with banner.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT sgradvr_advr_pidm, sgradvr_pidm FROM sgradvr a WHERE "
+                "sgradvr_term_code_eff = (SELECT MAX(sgradvr_term_code_eff) FROM sgradvr b "
+                "WHERE b.sgradvr_pidm = a.sgradvr_pidm AND sgradvr_term_code_eff <= :t)"
+            ),
+            {"t": TERM},
+        ).all()
+    advisees: dict[int, set[int]] = defaultdict(set)
+    advisors: dict[int, set[int]] = defaultdict(set)
+    for advisor, student in rows:
+        advisees[advisor].add(student)
+        advisors[student].add(advisor)
+    only_theirs = {
+        a: sorted(s for s in students if advisors[s] == {a}) for a, students in advisees.items()
+    }
+    first, second = sorted(a for a in only_theirs if len(only_theirs[a]) >= 2)[:2]
+    return People(
+        advisor=first,
+        students=(only_theirs[first][0], only_theirs[first][1]),
+        other=second,
+        theirs=only_theirs[second][0],
+    )
+
+
+class State(TypedDict, total=False):
+    request: dict[str, Any]
+    decision: dict[str, Any]
+
+
+def _ask(state: State) -> State:
+    return {"decision": interrupt(state["request"])}
+
+
+def build_graph(checkpointer: Any) -> Any:
+    graph = StateGraph(State)
+    graph.add_node("ask", _ask)
+    graph.add_edge(START, "ask")
+    graph.add_edge("ask", END)
+    return graph.compile(checkpointer=checkpointer)
+
+
+DRAFT = "Hi, we noticed you have not logged in to MATH 101 for nine days. Can we help?"
+
+
+def outreach_request(student: int, n: int, *, created: datetime | None = None) -> ApprovalRequest:
+    """An outreach message for ``student``'s advisor, as the alert agent's guard would ask."""
+    thread = f"alert-{student}-{n}"
+    created = created or datetime.now(UTC)
+    args = {"pidm": student, "subject": "Checking in", "body": DRAFT}
+    return ApprovalRequest(
+        id=request_id(thread, f"call-{n}"),
+        action_request=ActionRequest(action="canvas_send_message", args=args),
+        description=describe(
+            "canvas_send_message",
+            {"pidm": "<PIDM_1>", "subject": "Checking in", "body": DRAFT},
+            "No activity for 9 days and two missing assignments: risk 0.71.",
+            ["requested by agent:alert (role alert)", "approver: student advisor"],
+        ),
+        approver=Approver.STUDENT_ADVISOR,
+        requested_by=Requester(actor="agent:alert", role=Role.ALERT),
+        subject={"student": student, "term": TERM, "crn": None},
+        thread_id=thread,
+        created_at=created,
+        expires_at=created + timedelta(hours=72),
+    )
+
+
+@dataclass
+class Desk:
+    """The paused graph, its checkpointer and the requests it waits on."""
+
+    graph: Any
+    checkpointer: Any
+    requests: list[ApprovalRequest]
+
+    def state(self, request: ApprovalRequest) -> dict[str, Any]:
+        config = {"configurable": {"thread_id": request.thread_id}}
+        values: dict[str, Any] = self.graph.get_state(config).values
+        return values
+
+
+@pytest.fixture
+def settings(tmp_path: Path, banner: Engine) -> Settings:
+    return Settings(
+        var_dir=tmp_path / "var",
+        database_url=f"sqlite:///{tmp_path}/app.db",
+        banner_url=str(banner.url),
+        checkpoint_url=str(tmp_path / "checkpoints.db"),
+        auth_secret="test-secret-of-at-least-32-bytes-long!",  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def desk(settings: Settings, people: People) -> Iterator[Desk]:
+    """Three requests paused in a real checkpointer: two for ``advisor``, one for ``other``."""
+    audit = AuditLog(make_engine(settings.database_url))
+    audit.create()
+    with open_checkpointer(settings.resolved_checkpoint_url()) as saver:
+        graph = build_graph(saver)
+        requests = [
+            outreach_request(people.students[0], 1),
+            outreach_request(people.students[1], 2),
+            outreach_request(people.theirs, 3),
+        ]
+        for request in requests:
+            config = {"configurable": {"thread_id": request.thread_id}}
+            graph.invoke({"request": request.model_dump(mode="json")}, config)
+            audit.append(
+                AuditEvent(
+                    actor="agent:alert",
+                    role="alert",
+                    tool=request.action_request.action,
+                    arguments={"pidm": "<PIDM_1>", "body": DRAFT},
+                    decision="needs-approval",
+                    outcome="awaiting approval",
+                    thread_id=request.thread_id,
+                    approval_id=request.id,
+                    reasoning="No activity for 9 days and two missing assignments: risk 0.71.",
+                )
+            )
+        yield Desk(graph, saver, requests)
+
+
+@pytest.fixture
+def app(settings: Settings, desk: Desk, banner: Engine) -> FastAPI:
+    queue = GraphApprovalQueue(desk.graph, desk.checkpointer, BannerDirectory(banner))
+    return create_app(settings, approval_queue=lambda _s: nullcontext(queue))
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def token(settings: Settings):
+    def mint(role: Role, subject: int | str, **extra: Any) -> dict[str, str]:
+        minted = mint_token(settings, role=role, subject=str(subject), term=TERM, **extra)
+        return {"Authorization": f"Bearer {minted}"}
+
+    return mint
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` in a real uvicorn on a free port; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(app: FastAPI) -> Iterator[str]:
+    with serving(app) as base:
+        httpx.get(f"{base}/health", timeout=10)
+        yield base

@@ -1,0 +1,367 @@
+"""Grade passback: Canvas final scores → the grading scheme → Banner codes, approved per student.
+
+The rules (:mod:`agents.rules.grades`) decide every proposal and refusal; this graph only moves
+facts in and calls out, all through the guard:
+
+1. ``scope``: ``scheduled.close_grading`` reads the term's sections; ``canvas.grade_change`` on a
+   course addressed by its SIS id (``{term}-{crn}``) grades that one section again;
+2. ``read``: per section, Banner's grading facts, Canvas's final grades and grading scheme;
+3. ``plan``: :func:`~agents.rules.grades.plan_passback`; each anomaly is explained by the drafter
+   (model or template); refusals and missing scores become exceptions for a person; every grade
+   Banner does not hold yet becomes one ``banner_post_grade`` call, all dispatched at once, so
+   the instructor of record gets **parallel interrupts**, one per student;
+4. ``verify``: once every call is answered (approved, edited or rejected), read Banner back;
+5. ``record``: compare what was posted with what Banner holds and set the outcome figures.
+
+A section without a Canvas course is skipped at close of grading (not every section has one)
+and is an exception when a grade change names it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+from pydantic import ValidationError
+
+from agents.deps import GraphDeps
+from agents.events import CanvasGradeChange, CloseGrading, parse_event
+from agents.routing import ROLES, Specialist
+from agents.rules.adapters import from_canvas_grading_standard
+from agents.rules.grades import (
+    AnomalyThresholds,
+    GradeDecision,
+    SectionGrading,
+    StudentGrade,
+    ValidGrade,
+    plan_passback,
+)
+from agents.specialists.calls import (
+    CallResult,
+    GuardedSteps,
+    compose,
+    finish,
+    real_pidm,
+    results,
+)
+from agents.state import AgentState, OutcomeStatus, PersonException
+from tools.canvas.models import GradingStandardInfo
+from tools.registry import ToolContext
+
+ROLE = ROLES[Specialist.GRADES]
+ANOMALY_PROMPT = "grade_anomaly_explain@1"
+_SIS_SECTION_COURSE = re.compile(r"^(?P<term>\d{6})-(?P<crn>\w{5})$")
+_READS = ("banner_get_section_grading", "canvas_get_final_grades", "canvas_get_grading_standard")
+
+
+class GradesState(AgentState, total=False):
+    """Private channels of the passback run (the router sees only :class:`AgentState`)."""
+
+    term: str
+    crns: list[str]
+    proposals: list[dict[str, Any]]
+    """Per posting call: ``call_id``, ``crn``, ``student`` (pseudonym), proposed ``code``."""
+    figures: dict[str, int]
+
+
+def _scope(state: GradesState) -> dict[str, Any]:
+    """Which sections to grade, from the event; anything else ends here with a reason."""
+    try:
+        event = parse_event(state.get("event"))
+    except ValidationError as exc:
+        return finish("dead_letter", f"invalid event: {exc.error_count()} problem(s)")
+    if isinstance(event, CloseGrading):
+        call = compose(
+            "banner_get_term_sections",
+            {"term": event.term_code},
+            f"sections:{event.term_code}",
+            f"Close of grading for term {event.term_code}: list its sections.",
+        )
+        return {"term": event.term_code, "messages": [call]}
+    if isinstance(event, CanvasGradeChange):
+        match = _SIS_SECTION_COURSE.match(event.course_id)
+        if match is None:
+            return finish(
+                "noop",
+                f"course {event.course_id} is not one section's SIS course; its sections are "
+                "graded at close of grading",
+            )
+        return {"term": match["term"], "crns": [match["crn"]]}
+    return finish("dead_letter", f"the grades specialist does not handle {event.kind}")
+
+
+def _sections(state: GradesState) -> dict[str, Any]:
+    """The term's active, gradable sections (close of grading only)."""
+    if "crns" in state or "outcome" in state:
+        return {}
+    term = state["term"]
+    listed = results(state["messages"], [f"sections:{term}"]).get(f"sections:{term}")
+    if listed is None or not listed.ok or not isinstance(listed.data, list):
+        return finish("dead_letter", f"term {term} could not be read: {_text(listed)}")
+    crns = [s["crn"] for s in listed.data if s.get("status") == "A" and s.get("gradable")]
+    if not crns:
+        return finish("noop", f"term {term} has no active gradable section")
+    return {"crns": crns}
+
+
+def _text(result: CallResult | None) -> str:
+    return result.text if result is not None else "no answer"
+
+
+def _read(state: GradesState) -> dict[str, Any]:
+    """Three reads per section, dispatched together."""
+    term = state["term"]
+    calls = [
+        compose(tool, {"term": term, "crn": crn}, f"read:{crn}:{tool}")
+        for crn in state["crns"]
+        for tool in _READS
+    ]
+    return {"messages": calls}
+
+
+def _students(
+    grading: dict[str, Any], finals: list[dict[str, Any]], ctx: ToolContext
+) -> list[StudentGrade]:
+    """Banner registrations joined to Canvas scores on the (pseudonymised) Banner ID."""
+    scores = {
+        e.get("sis_user_id"): (e.get("grades") or {}).get("final_score")
+        for e in finals
+        if e.get("type") == "StudentEnrollment"
+    }
+    codes = grading["grade_codes"]
+    students = []
+    for reg in grading["registrations"]:
+        if not reg["gradable"]:
+            continue
+        score = scores.get(reg["banner_id"])
+        students.append(
+            StudentGrade(
+                pidm=real_pidm(ctx.vault, reg["pidm"]),
+                sis_user_id=str(reg["pidm"]),  # the pseudonym names the student downstream
+                final_score=None if score is None else Decimal(str(score)),
+                banner_grade=reg["grade"],
+                rolled_to_history=reg["rolled_to_history"],
+                valid_grades=tuple(
+                    ValidGrade(
+                        code=c["code"],
+                        quality_points=Decimal(str(c["quality_points"])),
+                        counts_in_gpa=c["counts_in_gpa"],
+                    )
+                    for c in codes.get(reg["level"], [])
+                ),
+                gpa=None if reg["overall_gpa"] is None else Decimal(str(reg["overall_gpa"])),
+                gpa_hours=Decimal(str(reg["overall_gpa_hours"] or 0)),
+            )
+        )
+    return students
+
+
+class _Planner:
+    """The ``plan`` node: rules → proposals, exceptions and posting calls."""
+
+    def __init__(self, deps: GraphDeps, thresholds: AnomalyThresholds) -> None:
+        self.deps = deps
+        self.thresholds = thresholds
+
+    def __call__(self, state: GradesState, runtime: Runtime[ToolContext]) -> dict[str, Any]:
+        term, ctx = state["term"], runtime.context
+        calls, proposals, exceptions = [], [], []
+        figures = {"sections": 0, "proposed": 0, "unchanged": 0, "refused": 0, "missing": 0}
+        figures["sections_without_course"] = 0
+        for crn in state["crns"]:
+            found = results(state["messages"], [f"read:{crn}:{tool}" for tool in _READS])
+            grading, finals, standard = (found.get(f"read:{crn}:{tool}") for tool in _READS)
+            if grading is None or not grading.ok:
+                exceptions.append(_exception("grading_section_unreadable", grading, term, crn))
+                continue
+            if finals is None or not finals.ok or standard is None or not standard.ok:
+                if len(state["crns"]) > 1:  # close of grading: not every section is in Canvas
+                    figures["sections_without_course"] += 1
+                else:
+                    exceptions.append(_exception("grading_course_unreadable", finals, term, crn))
+                continue
+            figures["sections"] += 1
+            scheme = (
+                None
+                if standard.data is None
+                else from_canvas_grading_standard(GradingStandardInfo.model_validate(standard.data))
+            )
+            batch = plan_passback(
+                SectionGrading(term_code=term, crn=crn, scheme=scheme),
+                _students(grading.data, finals.data, ctx),
+                self.thresholds,
+            )
+            for decision in batch.decisions:
+                if decision.refusal is not None or decision.code is None:
+                    kind = "refused" if decision.refusal is not None else "missing"
+                    figures[kind] += 1
+                    exceptions.append(_decision_exception(decision, term, crn))
+                elif decision.needs_posting:
+                    call_id = f"post:{crn}:{decision.sis_user_id}"
+                    calls.append(
+                        compose(
+                            "banner_post_grade",
+                            {
+                                "term": term,
+                                "crn": crn,
+                                "pidm": decision.pidm,
+                                "grade": decision.code,
+                            },
+                            call_id,
+                            self._reasoning(decision, term, crn),
+                        )
+                    )
+                    proposals.append(
+                        {"call_id": call_id, "crn": crn, "student": decision.sis_user_id,
+                         "code": decision.code}
+                    )  # fmt: skip
+                else:
+                    figures["unchanged"] += 1
+        figures["proposed"] = len(calls)
+        update: dict[str, Any] = {
+            "messages": calls,
+            "proposals": proposals,
+            "exceptions": exceptions,
+            "figures": figures,
+        }
+        if not calls:
+            update |= finish("noop", "no grade to post", figures)
+        return update
+
+    def _reasoning(self, decision: GradeDecision, term: str, crn: str) -> str:
+        """What the instructor reads: the rule's path and each anomaly in a drafted sentence."""
+        lines = [
+            f"Canvas final score {decision.score}% gives {decision.letter} under the course's "
+            f"grading scheme, Banner code {decision.code} (valid for the student's level); "
+            f"Banner holds {decision.banner_grade or 'no grade'}."
+        ]
+        for anomaly in decision.anomalies:
+            draft = self.deps.drafter.draft(
+                ANOMALY_PROMPT,
+                {
+                    "student": decision.sis_user_id,
+                    "course": f"CRN {crn} ({term})",
+                    "grade": decision.code,
+                    "check": anomaly.kind.value,
+                    "evidence": anomaly.explanation,
+                },
+            )
+            lines.append(f"- Check: {draft.text}")
+        return "\n".join(lines)
+
+
+def _exception(kind: str, result: CallResult | None, term: str, crn: str) -> dict[str, Any]:
+    return PersonException(
+        kind=kind, detail=f"Section {crn}: {_text(result)}", term=term, crn=crn
+    ).model_dump()
+
+
+def _decision_exception(decision: GradeDecision, term: str, crn: str) -> dict[str, Any]:
+    if decision.refusal is not None:
+        kind, detail = f"grade_{decision.refusal.value}", decision.refusal_explanation or ""
+    else:
+        kind = "grade_missing"
+        detail = " ".join(a.explanation for a in decision.anomalies)
+    return PersonException(
+        kind=kind, detail=detail, term=term, crn=crn, pidm=decision.pidm
+    ).model_dump()
+
+
+def _verify(state: GradesState) -> dict[str, Any]:
+    """Read back every section where a grade was posted."""
+    posted = results(state["messages"], [p["call_id"] for p in state["proposals"]])
+    crns = sorted({p["crn"] for p in state["proposals"] if posted[p["call_id"]].ok})
+    return {
+        "messages": [
+            compose(
+                "banner_get_section_grading",
+                {"term": state["term"], "crn": crn},
+                f"readback:{crn}",
+                "Read back the posted grades to confirm Banner stored them.",
+            )
+            for crn in crns
+        ]
+    }
+
+
+def _record(state: GradesState) -> dict[str, Any]:
+    """Posted, edited, declined and confirmed counts; a mismatch is for a person."""
+    proposals = state["proposals"]
+    posted = results(state["messages"], [p["call_id"] for p in proposals])
+    crns = {p["crn"] for p in proposals}
+    backs = results(state["messages"], [f"readback:{crn}" for crn in crns])
+    held: dict[tuple[str, str], str | None] = {}
+    for crn in crns:
+        back = backs.get(f"readback:{crn}")
+        if back is not None and back.ok:
+            for reg in back.data["registrations"]:
+                held[(crn, reg["pidm"])] = reg["grade"]
+    figures = dict(state.get("figures", {}))
+    figures |= {"posted": 0, "edited": 0, "declined": 0, "confirmed": 0}
+    exceptions = []
+    for p in proposals:
+        result = posted[p["call_id"]]
+        if not result.ok:
+            figures["declined"] += 1
+            continue
+        figures["posted"] += 1
+        grade = result.data["grade"]
+        figures["edited"] += grade != p["code"]
+        if held.get((p["crn"], result.data["pidm"])) == grade:
+            figures["confirmed"] += 1
+        else:
+            exceptions.append(
+                PersonException(
+                    kind="grade_not_confirmed",
+                    detail=f"Banner does not show the posted grade {grade} after posting.",
+                    term=state["term"],
+                    crn=p["crn"],
+                ).model_dump()
+            )
+    status: OutcomeStatus
+    if exceptions:
+        status = "needs_person"
+    elif figures["posted"] == 0:
+        status = "rejected"
+    else:
+        status = "done"
+    detail = (
+        f"{figures['posted']} grade(s) posted and {figures['confirmed']} confirmed by read-back; "
+        f"{figures['declined']} declined"
+    )
+    return {"exceptions": exceptions} | finish(status, detail, figures)
+
+
+def build(
+    deps: GraphDeps,
+    thresholds: AnomalyThresholds | None = None,
+    checkpointer: BaseCheckpointSaver[str] | None = None,
+) -> CompiledStateGraph[GradesState, ToolContext, AgentState, AgentState]:
+    """The passback graph; without a checkpointer it uses its parent's (the router's)."""
+    graph = StateGraph(
+        GradesState, context_schema=ToolContext, input_schema=AgentState, output_schema=AgentState
+    )
+    steps = GuardedSteps(graph, deps.guard, ROLE)
+    graph.add_node("scope", _scope)
+    graph.add_node("sections", _sections)
+    graph.add_node("read", _read)
+    graph.add_node("plan", _Planner(deps, thresholds or AnomalyThresholds()))
+    graph.add_node("verify", _verify)
+    graph.add_node("record", _record)
+    graph.add_edge(START, "scope")
+    steps.add("scope", "list_tools", "sections")
+    steps.unless_finished("sections", "read")
+    steps.add("read", "read_tools", "plan")
+    steps.add("plan", "post_tools", "verify")
+    steps.add("verify", "verify_tools", "record")
+    graph.add_edge("record", END)
+    return graph.compile(checkpointer=checkpointer, name="grades")
+
+
+__all__: Sequence[str] = ("GradesState", "build")

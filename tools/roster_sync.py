@@ -145,6 +145,8 @@ class ApplyReport(BaseModel):
     channel: SyncChannel
     applied: dict[str, int] = Field(description="Actions done, by kind.")
     failed: int = Field(description="Actions Canvas refused or could not find (see exceptions).")
+    sections: int = Field(description="Sections in scope (active and due).")
+    unknown_crns: list[str] = Field(description="CRNs asked for that Banner does not have.")
     exceptions: list[PersonException]
     exceptions_total: int
 
@@ -458,6 +460,8 @@ def apply_sync(
         channel=channel,
         applied=dict(sorted(applier.applied.items())),
         failed=applier.failed,
+        sections=len(planned.banner.sections),
+        unknown_crns=list(planned.banner.unknown_crns),
         exceptions=applier.exceptions[:MAX_LISTED_EXCEPTIONS],
         exceptions_total=len(applier.exceptions),
     )

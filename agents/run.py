@@ -1,0 +1,110 @@
+"""Run one event through the router: what the worker calls, and how a paused run is resumed.
+
+The run's :class:`Principal` comes from the event's kind (:data:`agents.routing.ROLES`), never
+from a model; its thread id from the event id, so a redelivered event finds its own run (done,
+or paused for a person) instead of starting a second one. Steps are checkpointed with
+``durability="sync"``: an approval request is on disk before anyone is asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.types import Command
+
+from agents.deps import GraphDeps
+from agents.events import Event
+from agents.graph import Router, build_router
+from agents.routing import ROLES, specialist_for
+from agents.state import AgentState, Outcome
+from policies.rbac import Principal, Role
+from tools.registry import ToolContext
+
+DURABILITY: Literal["sync"] = "sync"
+"""``agents.checkpoints.APPROVAL_DURABILITY``, typed as LangGraph's ``invoke`` wants it."""
+
+ContextFactory = Callable[[Principal], ToolContext]
+"""Builds a run's ToolContext (Banner engine, Canvas client, redactor) for its principal."""
+
+
+def thread_id(event_id: str) -> str:
+    """The checkpointer thread of an event's run."""
+    return f"event:{event_id}"
+
+
+def principal_for(event: Event | Mapping[str, Any]) -> Principal:
+    """The agent identity a run acts as: its specialist's role, in the event's term."""
+    kind = event.kind if not isinstance(event, Mapping) else str(event.get("kind"))
+    specialist = specialist_for(kind)
+    term = (
+        event.get("term_code") if isinstance(event, Mapping) else getattr(event, "term_code", None)
+    )
+    if specialist is None:  # dead-lettered by the router before any tool call
+        return Principal(actor="agent:router", role=Role.EVALUATOR, term=term)
+    return Principal(actor=f"agent:{specialist.value}", role=ROLES[specialist], term=term)
+
+
+def _outcome(graph: Router, config: RunnableConfig, result: Mapping[str, Any]) -> Outcome:
+    """The run's outcome, or ``needs_person`` naming the approvals it waits for."""
+    waiting = result.get("__interrupt__") or ()
+    if waiting:
+        actions = sorted({str(i.value.get("action_request", {}).get("action")) for i in waiting})
+        return Outcome(
+            status="needs_person",
+            detail=f"waiting for approval of {', '.join(actions)} (thread "
+            f"{config['configurable']['thread_id']})",
+            figures={"pending_approvals": len(waiting)},
+        )
+    return Outcome.model_validate(result["outcome"])
+
+
+def handle_event(
+    event: Event | Mapping[str, Any],
+    deps: GraphDeps,
+    checkpointer: BaseCheckpointSaver[str],
+    context_factory: ContextFactory,
+    *,
+    graph: Router | None = None,
+) -> Outcome:
+    """Run ``event`` (typed, or a raw payload the router validates) to its outcome.
+
+    A run already finished returns its recorded outcome; one paused for a person is left
+    paused (resume it with :func:`resume`). ``graph`` reuses a compiled router across events.
+    """
+    payload = event.model_dump(mode="json") if not isinstance(event, Mapping) else dict(event)
+    graph = graph or build_router(deps, checkpointer)
+    config: RunnableConfig = {
+        "configurable": {"thread_id": thread_id(str(payload.get("event_id") or "invalid"))}
+    }
+    context = context_factory(principal_for(event))
+    previous = graph.get_state(config)
+    if previous.values.get("outcome"):
+        return Outcome.model_validate(previous.values["outcome"])
+    if previous.next:
+        interrupts = tuple(
+            i for task in previous.tasks if task.result is None for i in task.interrupts
+        )
+        return _outcome(graph, config, {"__interrupt__": interrupts})
+    result = graph.invoke(AgentState(event=payload), config, context=context, durability=DURABILITY)
+    return _outcome(graph, config, result)
+
+
+def resume(
+    event_id: str,
+    answer: Any,
+    deps: GraphDeps,
+    checkpointer: BaseCheckpointSaver[str],
+    context_factory: ContextFactory,
+    *,
+    graph: Router | None = None,
+) -> Outcome:
+    """Resume a paused run with a person's answer (one value, or ``{interrupt_id: value}``)."""
+    graph = graph or build_router(deps, checkpointer)
+    config: RunnableConfig = {"configurable": {"thread_id": thread_id(event_id)}}
+    state = graph.get_state(config)
+    context = context_factory(principal_for(state.values.get("event", {})))
+    result = graph.invoke(Command(resume=answer), config, context=context, durability=DURABILITY)
+    return _outcome(graph, config, result)

@@ -1,0 +1,113 @@
+"""Shared by the roster and withdrawal specialists: one student's roster in one section, synced.
+
+An event is a trigger, never the truth: the node composes ``canvas_apply_roster_plan`` scoped to
+the event's student and CRN, and the tool re-reads Banner and Canvas and plans by the census and
+wait-list rules. So an event that arrives out of order (a drop before its add) or twice plans
+what Banner says *now*, usually nothing, and the outcome says so. The figures and exceptions of
+the result become the run's :class:`Outcome`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+
+from agents.deps import GraphDeps
+from agents.events import _RegistrationEvent, parse_event
+from agents.routing import ROLES, Specialist
+from agents.specialists.calls import CallResult, GuardedSteps, real_pidm, results
+from agents.specialists.calls import compose as compose_call
+from agents.state import AgentState, Outcome, PersonException
+from runtime.errors import BcaError
+from tools.registry import ToolContext
+
+Compiled = CompiledStateGraph[AgentState, ToolContext, AgentState, AgentState]
+
+APPLY = "canvas_apply_roster_plan"
+
+
+def exceptions_of(result: CallResult, runtime: Runtime[ToolContext]) -> list[dict[str, Any]]:
+    """A tool result's exceptions with real PIDMs (trusted code re-identifies for the queue)."""
+    found = []
+    for raw in (result.data or {}).get("exceptions", []):
+        pidm = raw.get("pidm")
+        if pidm is not None:
+            try:
+                pidm = real_pidm(runtime.context.vault, pidm)
+            except (ValueError, BcaError):
+                pidm = None  # a pseudonym this process never issued: the record keeps term/CRN
+        found.append(PersonException.model_validate({**raw, "pidm": pidm}).model_dump())
+    return found
+
+
+def refused(result: CallResult) -> Outcome:
+    """The outcome of a call the guard refused or a person rejected, or one that failed."""
+    if "rejected" in result.text or "declined" in result.text:
+        return Outcome(status="rejected", detail=result.text)
+    return Outcome(status="dead_letter", detail=result.text)
+
+
+def applied_outcome(data: Mapping[str, Any], what: str) -> Outcome:
+    """The outcome of an applied plan for ``what`` (e.g. 'registration 202610/10001')."""
+    applied: dict[str, int] = dict(data.get("applied", {}))
+    figures = {
+        **applied,
+        "failed": int(data.get("failed", 0)),
+        "exceptions": int(data.get("exceptions_total", 0)),
+    }
+    if data.get("unknown_crns"):
+        return Outcome(status="dead_letter", detail=f"{what}: no such section in Banner")
+    if not data.get("sections"):
+        return Outcome(
+            status="noop",
+            detail=f"{what}: the section has no Canvas course yet (not active, or outside the"
+            " provisioning window); reconciliation picks it up when it is due",
+        )
+    if figures["exceptions"] or figures["failed"]:
+        return Outcome(
+            status="needs_person", detail=f"{what}: some changes wait for a person", figures=figures
+        )
+    if not applied:
+        return Outcome(status="noop", detail=f"{what}: Canvas already matches Banner")
+    done = ", ".join(f"{k} {v}" for k, v in applied.items())
+    return Outcome(status="done", detail=f"{what}: {done}", figures=figures)
+
+
+def build_event_sync(deps: GraphDeps, specialist: Specialist, reasoning: str) -> Compiled:
+    """``compose`` (one scoped apply call) → guarded ``tools`` → ``finish`` (the outcome).
+
+    ``reasoning`` is formatted with the event's fields and quoted by the guard in the audit and
+    in any approval request; it must name no person (term, CRN and kind only).
+    """
+
+    def compose(state: AgentState) -> dict[str, Any]:
+        event = parse_event(state["event"])
+        assert isinstance(event, _RegistrationEvent)
+        args = {"term": event.term_code, "crns": [event.crn], "pidm": event.pidm}
+        text = reasoning.format(kind=event.kind, term=event.term_code, crn=event.crn)
+        return {"messages": [compose_call(APPLY, args, f"{event.event_id}:apply", text)]}
+
+    def finish(state: AgentState, runtime: Runtime[ToolContext]) -> dict[str, Any]:
+        event = parse_event(state["event"])
+        assert isinstance(event, _RegistrationEvent)
+        found = results(state.get("messages", []), [f"{event.event_id}:apply"])
+        result = next(iter(found.values()))
+        what = f"{event.kind} {event.term_code}/{event.crn}"
+        if not result.ok:
+            return {"outcome": refused(result).model_dump()}
+        return {
+            "outcome": applied_outcome(result.data, what).model_dump(),
+            "exceptions": exceptions_of(result, runtime),
+        }
+
+    graph = StateGraph(AgentState, context_schema=ToolContext)
+    graph.add_node("compose", compose)
+    graph.add_node("finish", finish)
+    graph.add_edge(START, "compose")
+    GuardedSteps(graph, deps.guard, ROLES[specialist]).add("compose", "tools", "finish")
+    graph.add_edge("finish", END)
+    return graph.compile()

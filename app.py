@@ -12,8 +12,8 @@ unreachable service 503.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, status
@@ -21,10 +21,20 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 
+from agents.checkpoints import open_checkpointer
+from policies.approvals import ApprovalRequest
 from policies.audit import AuditLog
+from policies.rbac import Principal
+from policies.scope import BannerDirectory
 from runtime.api import approvals, audit, dashboard, events, health, metrics
 from runtime.api.auth import TokenVerifier
-from runtime.api.queue import ApprovalDesk, ApprovalQueue, OutOfScope, RequestExpired
+from runtime.api.queue import (
+    ApprovalDesk,
+    ApprovalQueue,
+    GraphApprovalQueue,
+    OutOfScope,
+    RequestExpired,
+)
 from runtime.api.services import Services
 from runtime.db import make_engine
 from runtime.errors import BcaError, NotFoundError, ServiceUnavailable, ValidationFailed
@@ -80,16 +90,52 @@ async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def agent_approvals(settings: Settings) -> AbstractContextManager[ApprovalQueue]:
-    """The agents' paused graphs in the configured checkpoint store.
+@contextmanager
+def agent_approvals(settings: Settings) -> Iterator[ApprovalQueue]:
+    """The router graph's paused runs in the configured checkpoint store.
 
-    The agents' runner owns how a paused run is resumed (its tool context: Banner, Canvas, the
-    redactor and the run's pseudonym vault), so the queue comes from there.
+    A resumed run gets the tool context a worker would give it, for the agent that asked
+    (``requested_by``), never for the person answering: the guard checks the person separately.
     """
-    from agents.run import approval_queue
+    from agents.deps import GraphDeps
+    from agents.graph import build_router
+    from policies.guard import Guard
+    from policies.pii.redactor import Redactor
+    from tools.canvas.client import CanvasClient
+    from tools.registry import ToolContext, load_default_policy
 
-    queue: AbstractContextManager[ApprovalQueue] = approval_queue(settings)
-    return queue
+    banner = make_engine(settings.banner_url, check=False, pool_pre_ping=True)
+    audit_log = AuditLog(make_engine(settings.database_url, check=False))
+    guard = Guard(load_default_policy(), audit_log)
+    deps = GraphDeps.from_settings(settings, guard)
+    redactor = Redactor.from_settings(settings)
+    canvas = CanvasClient.from_settings(settings)
+
+    def context_for(request: ApprovalRequest) -> ToolContext:
+        asked = request.requested_by
+        term = request.subject.get("term")
+        principal = Principal(
+            actor=asked.actor,
+            role=asked.role,
+            pidm=asked.pidm,
+            on_behalf_of=asked.on_behalf_of,
+            term=str(term) if term is not None else None,
+        )
+        return ToolContext(
+            principal=principal,
+            banner=banner,
+            redactor=redactor,
+            canvas=canvas,
+            provisioning=deps.provisioning,
+        )
+
+    try:
+        with open_checkpointer(settings.resolved_checkpoint_url()) as saver:
+            graph = build_router(deps, saver)
+            yield GraphApprovalQueue(graph, saver, BannerDirectory(banner), context_for)
+    finally:
+        banner.dispose()
+        audit_log.engine.dispose()
 
 
 def create_app(settings: Settings, *, approval_queue: QueueFactory = agent_approvals) -> FastAPI:

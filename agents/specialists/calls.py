@@ -16,6 +16,7 @@ call can be resumed by another process, whose vault never saw this run's pseudon
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -132,3 +133,30 @@ def finish(
 ) -> dict[str, Any]:
     """The state update that ends a run with its :class:`~agents.state.Outcome`."""
     return {"outcome": Outcome(status=status, detail=detail, figures=figures or {}).model_dump()}
+
+
+_SECTION_COURSE = re.compile(r"^(?P<term>\d{6})-(?P<crn>\w{5})$")
+
+
+def section_of_course(course_id: str) -> tuple[str, str] | None:
+    """(term, CRN) of a course addressed by its one-section SIS id (``{term}-{crn}``), else None.
+
+    A numeric Canvas id or a cross-list group's course names no single section.
+    """
+    match = _SECTION_COURSE.match(course_id)
+    return (match["term"], match["crn"]) if match else None
+
+
+def list_sections(term: str) -> AIMessage:
+    """The call that lists a term's sections (for term-wide scheduled events)."""
+    return compose(
+        "banner_get_term_sections", {"term": term}, f"sections:{term}", f"List term {term}."
+    )
+
+
+def active_sections(messages: Sequence[AnyMessage], term: str) -> list[str] | str:
+    """CRNs of the term's active, gradable sections from :func:`list_sections`, or the error."""
+    listed = results(messages, [f"sections:{term}"]).get(f"sections:{term}")
+    if listed is None or not listed.ok or not isinstance(listed.data, list):
+        return listed.text if listed is not None else "no answer"
+    return [s["crn"] for s in listed.data if s.get("status") == "A" and s.get("gradable")]

@@ -19,7 +19,6 @@ and is an exception when a grade change names it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -45,10 +44,13 @@ from agents.rules.grades import (
 from agents.specialists.calls import (
     CallResult,
     GuardedSteps,
+    active_sections,
     compose,
     finish,
+    list_sections,
     real_pidm,
     results,
+    section_of_course,
 )
 from agents.state import AgentState, OutcomeStatus, PersonException
 from tools.canvas.models import GradingStandardInfo
@@ -56,7 +58,6 @@ from tools.registry import ToolContext
 
 ROLE = ROLES[Specialist.GRADES]
 ANOMALY_PROMPT = "grade_anomaly_explain@1"
-_SIS_SECTION_COURSE = re.compile(r"^(?P<term>\d{6})-(?P<crn>\w{5})$")
 _READS = ("banner_get_section_grading", "canvas_get_final_grades", "canvas_get_grading_standard")
 
 
@@ -77,22 +78,16 @@ def _scope(state: GradesState) -> dict[str, Any]:
     except ValidationError as exc:
         return finish("dead_letter", f"invalid event: {exc.error_count()} problem(s)")
     if isinstance(event, CloseGrading):
-        call = compose(
-            "banner_get_term_sections",
-            {"term": event.term_code},
-            f"sections:{event.term_code}",
-            f"Close of grading for term {event.term_code}: list its sections.",
-        )
-        return {"term": event.term_code, "messages": [call]}
+        return {"term": event.term_code, "messages": [list_sections(event.term_code)]}
     if isinstance(event, CanvasGradeChange):
-        match = _SIS_SECTION_COURSE.match(event.course_id)
-        if match is None:
+        section = section_of_course(event.course_id)
+        if section is None:
             return finish(
                 "noop",
                 f"course {event.course_id} is not one section's SIS course; its sections are "
                 "graded at close of grading",
             )
-        return {"term": match["term"], "crns": [match["crn"]]}
+        return {"term": section[0], "crns": [section[1]]}
     return finish("dead_letter", f"the grades specialist does not handle {event.kind}")
 
 
@@ -101,10 +96,9 @@ def _sections(state: GradesState) -> dict[str, Any]:
     if "crns" in state or "outcome" in state:
         return {}
     term = state["term"]
-    listed = results(state["messages"], [f"sections:{term}"]).get(f"sections:{term}")
-    if listed is None or not listed.ok or not isinstance(listed.data, list):
-        return finish("dead_letter", f"term {term} could not be read: {_text(listed)}")
-    crns = [s["crn"] for s in listed.data if s.get("status") == "A" and s.get("gradable")]
+    crns = active_sections(state["messages"], term)
+    if isinstance(crns, str):
+        return finish("dead_letter", f"term {term} could not be read: {crns}")
     if not crns:
         return finish("noop", f"term {term} has no active gradable section")
     return {"crns": crns}

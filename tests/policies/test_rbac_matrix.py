@@ -47,7 +47,7 @@ banner_post_grade            -    -     P     -     -    -    -     P/-   -     
 banner_place_hold            -    -     -     P     -    -    -     -     P     -     -
 banner_release_hold          -    -     -     -     -    -    -     -     P     -     -
 banner_get_section_grading   -    -     A     -     -    -    -     -     -     -     -
-banner_get_term_sections     -    -     A     -     -    -    -     -     -     -     -
+banner_get_term_sections     -    -     A     A     -    -    -     -     -     -     -
 banner_resolve_incomplete    -    -     P     -     -    -    -     -     -     -     -
 banner_add_advising_comment  -    -     -     P     -    -    P/-   -     -     -     -
 canvas_enroll_student        A    A     -     -     -    -    -     -     -     A     -

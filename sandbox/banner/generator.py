@@ -246,7 +246,8 @@ class _Generator:
             cumulative[level] = list(accumulate(s.weight for s in pool))
         for student in self.students:
             pool, weights = pools[student.level], cumulative[student.level]
-            wanted = rng.randint(3, min(6, len(pool)) if len(pool) >= 3 else len(pool))
+            most = min(6, len(pool))
+            wanted = rng.randint(min(3, most), most)
             chosen: set[str] = set()
             for _ in range(wanted * 6):
                 if len(chosen) >= wanted:
@@ -672,7 +673,7 @@ class _Generator:
                 "rorstat_aidy_code": year,
                 "rorstat_pgrp_code": "UGFULL" if st.level == "UG" else "GRAD",
                 "rorstat_bgrp_code": "ONCAMP" if rng.random() < 0.5 else "OFFCAMP",
-                "rorstat_tgrp_code": "COMPLETE" if complete else "MISSING",
+                "rorstat_tgrp_code": "DONE" if complete else "MISSING",
                 "rorstat_all_req_comp_date": self.start - timedelta(days=90) if complete else None,
                 "rorstat_pckg_comp_date": self.start - timedelta(days=60) if packaged else None,
                 **stamp(rorstat, self.at),

@@ -224,7 +224,7 @@ def crosslist_members(term: str, crn: str) -> AnySelect:
     )
     return (
         select(
-            ssrxlst.c.ssrxlst_xlst_group.label("group"),
+            ssrxlst.c.ssrxlst_xlst_group.label("xlst_group"),
             ssrxlst.c.ssrxlst_crn.label("crn"),
         )
         .where(ssrxlst.c.ssrxlst_term_code == term, ssrxlst.c.ssrxlst_xlst_group == group)

@@ -124,7 +124,7 @@ def crosslist_group(db: Db, term: str, crn: str) -> CrossListGroup | None:
         if not rows:
             _require_section(conn, term, crn)
             return None
-    return CrossListGroup(term=term, group=rows[0].group, crns=[row.crn for row in rows])
+    return CrossListGroup(term=term, group=rows[0].xlst_group, crns=[row.crn for row in rows])
 
 
 def section_instructors(db: Db, term: str, crn: str) -> list[Instructor]:

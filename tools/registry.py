@@ -123,7 +123,7 @@ class ToolContext:
         if tool == "canvas_apply_roster_plan":
             scope = _scope(args)
             planned = self._planned[repr(scope)] = self.plan(scope)
-            return roster_sync.approval_share(planned.plan, self.provisioning.mass_drop)
+            return roster_sync.approval_share(planned, scope, self.provisioning.mass_drop)
         if tool != "canvas_end_enrollments":
             return None
         live = enrollments.list_enrollments(

@@ -285,13 +285,17 @@ def report(planned: PlannedSync, config: ProvisioningConfig) -> PlanReport:
     )
 
 
-def approval_share(plan: RosterPlan, policy: MassDropPolicy) -> float:
+def approval_share(planned: PlannedSync, scope: SyncScope, policy: MassDropPolicy) -> float:
     """The share the guard compares with its threshold (equal to the rule's term share).
 
     The term's share, or a breaching section's when one breaches; a section share only breaches
-    above ``max_section_share``, which is never below the guard's threshold (see GraphDeps).
+    above ``max_section_share``, which is never below the guard's threshold (see GraphDeps). A
+    plan for one student (an event) ends at most that student's enrollments: not a mass drop,
+    whatever the scope's own shares (its population is one), so its share is zero.
     """
-    verdict = mass_drop_verdict(plan, policy)
+    if scope.pidm is not None:
+        return 0.0
+    verdict = mass_drop_verdict(planned.plan, policy)
     return max([verdict.term.share, *(s.share for s in verdict.breaching_sections)])
 
 

@@ -45,8 +45,8 @@ def exceptions_of(result: CallResult, runtime: Runtime[ToolContext]) -> list[dic
 
 
 def refused(result: CallResult) -> Outcome:
-    """The outcome of a call the guard refused or a person rejected, or one that failed."""
-    if "rejected" in result.text or "declined" in result.text:
+    """A refusal (by the policy or a person) is ``rejected``; a failed call is a dead letter."""
+    if result.text.startswith("Denied by policy"):
         return Outcome(status="rejected", detail=result.text)
     return Outcome(status="dead_letter", detail=result.text)
 

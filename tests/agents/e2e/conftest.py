@@ -10,14 +10,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from canvasapi import Canvas
 from langgraph.checkpoint.memory import InMemorySaver
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, insert, text
 
 from agents.deps import GraphDeps, ProvisioningConfig
 from agents.events import parse_event
@@ -30,9 +30,10 @@ from policies.pii import Redactor
 from policies.pii.spriden import load_directory
 from policies.rbac import Principal
 from runtime.db import make_engine
-from sandbox.banner.generator import SeedPlan
+from sandbox.banner.generator import SeedPlan, stamp
 from sandbox.banner.seeding import seed_banner
 from sandbox.canvas.testing import SimulatorHandle, running_simulator
+from tools.banner.schema import ssrxlst
 from tools.canvas.client import CanvasClient
 from tools.canvas.models import SisImportSpec, SisUserRow
 from tools.canvas.sis_imports import run_sis_import
@@ -48,8 +49,30 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = Path(tmp_path_factory.mktemp("banner")) / "banner.db"
     engine = make_engine(f"sqlite:///{path}")
     seed_banner(engine, SeedPlan(students=300, sections=40, term=TERM, seed=11))
+    crosslist_two_sections(engine)
     engine.dispose()
     return path
+
+
+def crosslist_two_sections(engine: Engine) -> None:
+    """A term this small gets no SSRXLST group from the generator: make one (group 'XA')."""
+    with engine.begin() as conn:
+        crns = conn.execute(
+            text(
+                "SELECT ssbsect_crn FROM ssbsect WHERE ssbsect_term_code = :t"
+                " AND ssbsect_ssts_code = 'A' AND ssbsect_ptrm_start_date <= :d"
+                " ORDER BY ssbsect_crn LIMIT 2"
+            ),
+            {"t": TERM, "d": TODAY},
+        ).scalars()
+        conn.execute(
+            insert(ssrxlst),
+            [
+                {"ssrxlst_term_code": TERM, "ssrxlst_crn": crn, "ssrxlst_xlst_group": "XA",
+                 **stamp(ssrxlst, datetime(2025, 8, 1))}
+                for crn in crns
+            ],
+        )  # fmt: skip
 
 
 @pytest.fixture

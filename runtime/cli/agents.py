@@ -1,0 +1,48 @@
+"""`bca reconcile`: plan (and with ``--apply`` act on) a term's Banner → Canvas roster drift.
+
+Banner and Canvas come from Settings (``BCA_BANNER_URL``, ``BCA_CANVAS_URL``, ...). The run goes
+through the router and the policy guard like any event (see :mod:`agents.reconcile`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+def register(root: typer.Typer) -> None:
+    """Attach this area's commands to the root command."""
+    root.command("reconcile")(reconcile)
+
+
+def reconcile(
+    term: Annotated[str, typer.Option(help="Banner term code, e.g. 202610.")],
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Act on the plan (default: dry run).")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object of figures.")
+    ] = False,
+) -> None:
+    """Diff a term's Banner rosters against Canvas; a dry run unless --apply."""
+    from agents.reconcile import reconcile_term
+    from runtime.settings import Settings
+
+    if as_json:
+        run = reconcile_term(Settings(), term, apply=apply)
+        print(json.dumps(run.figures(), sort_keys=True))
+        return
+    with console.status(f"{'Reconciling' if apply else 'Planning'} term {term}..."):
+        run = reconcile_term(Settings(), term, apply=apply)
+    table = Table("figure", "value", title=f"term {term}: {run.outcome.status}")
+    for name, value in run.figures().items():
+        if name not in {"status", "detail"} and value:
+            table.add_row(name, str(value))
+    console.print(table)
+    console.print(run.outcome.detail, highlight=False)

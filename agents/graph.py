@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from agents.deps import GraphDeps
 from agents.events import parse_event
 from agents.routing import Specialist, specialist_for
-from agents.specialists import grades, provisioning, roster, withdrawals
+from agents.specialists import alerts, grades, incompletes, provisioning, roster, withdrawals
 from agents.specialists.calls import finish
 from agents.state import AgentState
 from tools.registry import ToolContext
@@ -62,10 +62,6 @@ def _dead_letter(state: AgentState) -> dict[str, Any]:
     return finish("dead_letter", "the router found no specialist for this event")
 
 
-def _not_built(state: AgentState) -> dict[str, Any]:
-    return finish("noop", "specialist not built yet")
-
-
 def build_router(deps: GraphDeps, checkpointer: BaseCheckpointSaver[str] | None = None) -> Router:
     """The compiled router graph; pass the checkpointer that holds paused approvals."""
     specialists: dict[Specialist, Any] = {
@@ -73,8 +69,8 @@ def build_router(deps: GraphDeps, checkpointer: BaseCheckpointSaver[str] | None 
         Specialist.ROSTER: roster.build(deps),
         Specialist.WITHDRAWALS: withdrawals.build(deps),
         Specialist.GRADES: grades.build(deps),
-        Specialist.ALERTS: _not_built,
-        Specialist.INCOMPLETES: _not_built,
+        Specialist.ALERTS: alerts.build(deps),
+        Specialist.INCOMPLETES: incompletes.build(deps),
     }
     graph = StateGraph(AgentState, context_schema=ToolContext)
     graph.add_node("validate", _validate)
@@ -86,3 +82,21 @@ def build_router(deps: GraphDeps, checkpointer: BaseCheckpointSaver[str] | None 
     graph.add_conditional_edges("validate", route)
     graph.add_edge("dead_letter", END)
     return graph.compile(checkpointer=checkpointer, name="router")
+
+
+def make_router() -> Router:
+    """The router for the configured deployment (``langgraph.json`` names this factory).
+
+    ``langgraph dev`` supplies its own checkpointer, so none is attached here; runs need a
+    ``ToolContext`` as their context, as every caller of this graph does.
+    """
+    from policies.audit import AuditLog
+    from policies.guard import Guard
+    from runtime.db import make_engine
+    from runtime.settings import get_settings
+    from tools.registry import load_default_policy
+
+    settings = get_settings()
+    audit = AuditLog(make_engine(settings.database_url))
+    audit.create()
+    return build_router(GraphDeps.from_settings(settings, Guard(load_default_policy(), audit)))

@@ -85,7 +85,7 @@ spriden = Table(
     Column("spriden_entity_ind", Ind, nullable=False),
     Column("spriden_ntyp_code", String(4)),
     *banner_columns("spriden", surrogate_key=True),
-    Index("spriden_key_index", "spriden_pidm", "spriden_change_ind"),
+    Index("spriden_key_index", "spriden_pidm", "spriden_change_ind", "spriden_id"),
     Index("spriden_id_index", "spriden_id", "spriden_change_ind"),
 )
 
@@ -211,7 +211,7 @@ sfrstcr = Table(
     Column("sfrstcr_grde_code_incmp_final", String(6)),
     Column("sfrstcr_incomplete_ext_date", Date),
     *banner_columns("sfrstcr"),
-    Index("sfrstcr_crn_index", "sfrstcr_term_code", "sfrstcr_crn"),
+    Index("sfrstcr_crn_index", "sfrstcr_term_code", "sfrstcr_crn", "sfrstcr_pidm"),
 )
 
 # --- student records ------------------------------------------------------------------------

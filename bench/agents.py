@@ -1,0 +1,234 @@
+"""Benchmark of the agent graphs: per-event overhead, whole-term planning, Canvas requests.
+
+1. **Graph overhead per roster event** (template mode): ``banner.registration.added`` events run
+   through the router, the guard (RBAC, redaction, audit) and the roster tool against a seeded
+   SQLite Banner and an in-process Canvas simulator; time spent inside Canvas HTTP calls is
+   measured separately and subtracted, so the figure is what the graph, guard and Banner add.
+2. **Whole-term planning**: :func:`plan_roster`, the mass-drop verdict, figures and channel for a
+   synthetic term of 2,000 sections and ~100k registrations against a Canvas snapshot with drift.
+3. **Canvas requests**: what ``bca reconcile --apply`` used on the seeded term, versus one request
+   per enrollment change.
+
+Human lines first; the last line is one JSON object.
+
+    .venv/bin/python bench/agents.py [--events 60] [--sections 2000] [--registrations 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from agents.deps import GraphDeps, ProvisioningConfig  # noqa: E402
+from agents.events import RegistrationAdded, ReconcileTerm  # noqa: E402
+from agents.graph import build_router  # noqa: E402
+from agents.rules.enrollment_status import TermPolicy  # noqa: E402
+from agents.rules.roster_plan import (  # noqa: E402
+    BannerSection,
+    CanvasEnrollment,
+    CanvasSnapshot,
+    EnrollmentState,
+    RosterRegistration,
+    choose_channel,
+    course_sis_id,
+    mass_drop_verdict,
+    plan_figures,
+    plan_roster,
+    section_sis_id,
+)
+from agents.run import handle_event  # noqa: E402
+from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
+from policies.audit import AuditLog  # noqa: E402
+from policies.guard import Guard  # noqa: E402
+from policies.pii import Redactor  # noqa: E402
+from policies.pii.spriden import load_directory  # noqa: E402
+from policies.rbac import Principal  # noqa: E402
+from runtime.db import make_engine  # noqa: E402
+from sandbox.banner.generator import SeedPlan  # noqa: E402
+from sandbox.banner.seeding import seed_banner  # noqa: E402
+from sandbox.canvas.testing import running_simulator  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from tools.canvas.client import CanvasClient  # noqa: E402
+from tools.canvas.models import SisImportSpec, SisUserRow  # noqa: E402
+from tools.canvas.sis_imports import run_sis_import  # noqa: E402
+from tools.registry import ToolContext, load_default_policy  # noqa: E402
+
+TERM = "202610"
+TODAY = date(2025, 9, 15)
+CENSUS = date(2025, 9, 5)
+
+
+class CanvasTimer:
+    """Wraps the Canvas session's ``send`` to add up the time spent in Canvas HTTP calls."""
+
+    def __init__(self, client: CanvasClient) -> None:
+        self.seconds = 0.0
+        self._lock = threading.Lock()
+        inner = client.session.send
+
+        def timed(request: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return inner(request, **kwargs)
+            finally:
+                with self._lock:
+                    self.seconds += time.perf_counter() - started
+
+        client.session.send = timed  # type: ignore[method-assign]
+
+
+def roster_events(workdir: Path, events: int) -> dict[str, Any]:
+    """Seed a term, reconcile it once, then time per-event runs (Canvas time excluded)."""
+    banner = make_engine(f"sqlite:///{workdir}/banner.db")
+    seed_banner(banner, SeedPlan(students=300, sections=40, term=TERM, seed=11))
+    with banner.connect() as conn:
+        ids = [r[0] for r in conn.execute(text("SELECT spriden_id FROM spriden"))]
+        rows = conn.execute(
+            text(
+                "SELECT sfrstcr_pidm, sfrstcr_crn FROM sfrstcr JOIN ssbsect ON ssbsect_crn ="
+                " sfrstcr_crn AND ssbsect_term_code = :t AND ssbsect_ssts_code = 'A' AND"
+                " ssbsect_ptrm_start_date <= '2025-10-15' WHERE sfrstcr_term_code = :t"
+            ),
+            {"t": TERM},
+        ).all()
+    audit = AuditLog(make_engine(f"sqlite:///{workdir}/app.db"))
+    audit.create()
+    config = ProvisioningConfig(census_dates={TERM: CENSUS})
+    deps = GraphDeps(Guard(load_default_policy(), audit), config, today=lambda: TODAY)
+    redactor = Redactor(load_directory(f"sqlite:///{workdir}/banner.db"), use_ner=False)
+    with running_simulator(workdir / "canvas.db") as sim:
+        client = CanvasClient(sim.base_url, sim.token)
+        users = [SisUserRow(user_id=i, login_id=i.lower()) for i in set(ids)]
+        run_sis_import(client, SisImportSpec(users=users))
+
+        def context(principal: Principal) -> ToolContext:
+            return ToolContext(principal, banner, redactor, canvas=client, today=TODAY,
+                               provisioning=config)  # fmt: skip
+
+        saver = InMemorySaver()
+        graph = build_router(deps, saver)
+        now = datetime.now(UTC)
+        before = client.stats().requests
+        reconcile = ReconcileTerm(event_id="bench-reconcile", occurred_at=now, term_code=TERM)
+        applied = handle_event(reconcile, deps, saver, context, graph=graph)
+        reconcile_requests = client.stats().requests - before
+        changes = sum(v for k, v in applied.figures.items() if k.startswith("applied_"))
+        changes -= applied.figures.get("applied_provision", 0) + applied.figures.get(
+            "applied_add_section", 0
+        )
+
+        timer = CanvasTimer(client)
+        overheads, totals = [], []
+        for n, (pidm, crn) in enumerate(random.Random(5).sample(rows, min(events, len(rows)))):
+            event = RegistrationAdded(
+                event_id=f"bench-{n}", occurred_at=now, term_code=TERM, crn=crn, pidm=pidm
+            )
+            canvas_before, started = timer.seconds, time.perf_counter()
+            handle_event(event, deps, saver, context, graph=graph)
+            total = time.perf_counter() - started
+            totals.append(total * 1000)
+            overheads.append((total - (timer.seconds - canvas_before)) * 1000)
+        client.close()
+    return {
+        "roster_event_overhead_ms_p50": round(statistics.median(overheads), 2),
+        "roster_event_overhead_ms_p95": round(sorted(overheads)[int(len(overheads) * 0.95)], 2),
+        "roster_event_total_ms_p50": round(statistics.median(totals), 2),
+        "reconcile_status": applied.status,
+        "reconcile_enrollment_changes": changes,
+        "reconcile_canvas_requests": reconcile_requests,
+        "reconcile_one_request_per_enrollment": changes,
+    }
+
+
+def planning(sections: int, registrations: int) -> dict[str, Any]:
+    """Plan a synthetic term: every registration mirrored in Canvas but 5% drift each way."""
+    rng = random.Random(7)
+    banner_sections = [
+        BannerSection(crn=f"{10000 + i}", xlist_group=f"{i // 2:02d}"[-2:] if i < 60 else None)
+        for i in range(sections)
+    ]
+    regs: list[RosterRegistration] = []
+    seen: set[tuple[str, str]] = set()
+    while len(regs) < registrations:
+        crn, user = f"{10000 + rng.randrange(sections)}", f"A{rng.randrange(10**8):08d}"
+        if (crn, user) in seen:
+            continue
+        seen.add((crn, user))
+        code = rng.random()
+        regs.append(
+            RosterRegistration(
+                pidm=len(regs) + 1, sis_user_id=user, crn=crn, enrolled=code < 0.9,
+                waitlisted=0.9 <= code < 0.95, withdrawn=code >= 0.98,
+                status_date=date(2025, 9, 1 + rng.randrange(20)),
+            )  # fmt: skip
+        )
+    placement = {s.crn: s.xlist_group for s in banner_sections}
+    enrollments = tuple(
+        CanvasEnrollment(
+            user_sis_id=r.sis_user_id, section_sis_id=section_sis_id(TERM, r.crn),
+            state=EnrollmentState.ACTIVE,
+        )  # fmt: skip
+        for r in regs
+        if rng.random() > 0.05
+    )
+    snapshot = CanvasSnapshot(
+        course_sis_ids=frozenset(course_sis_id(TERM, c, g) for c, g in placement.items()),
+        sections={section_sis_id(TERM, c): course_sis_id(TERM, c, g) for c, g in placement.items()},
+        enrollments=enrollments,
+    )
+    policy = TermPolicy(term_code=TERM, census_date=CENSUS)
+    started = time.perf_counter()
+    plan = plan_roster(
+        policy, sections=banner_sections, registrations=regs, canvas=snapshot, as_of=TODAY
+    )
+    figures, verdict = plan_figures(plan), mass_drop_verdict(plan)
+    channel = choose_channel(plan)
+    seconds = time.perf_counter() - started
+    return {
+        "plan_sections": sections,
+        "plan_registrations": len(regs),
+        "plan_seconds": round(seconds, 3),
+        "plan_actions": figures.total,
+        "plan_channel": channel.value,
+        "plan_needs_approval": verdict.needs_approval,
+    }
+
+
+def main() -> None:
+    """Run the three measurements and print the JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=60)
+    parser.add_argument("--sections", type=int, default=2000)
+    parser.add_argument("--registrations", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        events = roster_events(Path(tmp), args.events)
+    print(
+        f"roster event: overhead p50 {events['roster_event_overhead_ms_p50']} ms (target < 25),"
+        f" total p50 {events['roster_event_total_ms_p50']} ms"
+    )
+    print(
+        f"reconcile --apply: {events['reconcile_canvas_requests']} Canvas requests for"
+        f" {events['reconcile_enrollment_changes']} enrollment changes"
+    )
+    plan = planning(args.sections, args.registrations)
+    print(
+        f"planning {plan['plan_sections']} sections / {plan['plan_registrations']} registrations:"
+        f" {plan['plan_seconds']} s (target < 30), {plan['plan_actions']} actions"
+    )
+    print(json.dumps({**events, **plan}, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -20,7 +20,6 @@ import argparse
 import json
 import random
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -28,13 +27,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from langgraph.checkpoint.memory import InMemorySaver
+from sqlalchemy import text
 
-from agents.deps import GraphDeps, ProvisioningConfig  # noqa: E402
-from agents.events import RegistrationAdded, ReconcileTerm  # noqa: E402
-from agents.graph import build_router  # noqa: E402
-from agents.rules.enrollment_status import TermPolicy  # noqa: E402
-from agents.rules.roster_plan import (  # noqa: E402
+from agents.deps import GraphDeps, ProvisioningConfig
+from agents.events import ReconcileTerm, RegistrationAdded
+from agents.graph import build_router
+from agents.rules.enrollment_status import TermPolicy
+from agents.rules.roster_plan import (
     BannerSection,
     CanvasEnrollment,
     CanvasSnapshot,
@@ -47,22 +47,20 @@ from agents.rules.roster_plan import (  # noqa: E402
     plan_roster,
     section_sis_id,
 )
-from agents.run import handle_event  # noqa: E402
-from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
-from policies.audit import AuditLog  # noqa: E402
-from policies.guard import Guard  # noqa: E402
-from policies.pii import Redactor  # noqa: E402
-from policies.pii.spriden import load_directory  # noqa: E402
-from policies.rbac import Principal  # noqa: E402
-from runtime.db import make_engine  # noqa: E402
-from sandbox.banner.generator import SeedPlan  # noqa: E402
-from sandbox.banner.seeding import seed_banner  # noqa: E402
-from sandbox.canvas.testing import running_simulator  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-from tools.canvas.client import CanvasClient  # noqa: E402
-from tools.canvas.models import SisImportSpec, SisUserRow  # noqa: E402
-from tools.canvas.sis_imports import run_sis_import  # noqa: E402
-from tools.registry import ToolContext, load_default_policy  # noqa: E402
+from agents.run import handle_event
+from policies.audit import AuditLog
+from policies.guard import Guard
+from policies.pii import Redactor
+from policies.pii.spriden import load_directory
+from policies.rbac import Principal
+from runtime.db import make_engine
+from sandbox.banner.generator import SeedPlan
+from sandbox.banner.seeding import seed_banner
+from sandbox.canvas.testing import running_simulator
+from tools.canvas.client import CanvasClient
+from tools.canvas.models import SisImportSpec, SisUserRow
+from tools.canvas.sis_imports import run_sis_import
+from tools.registry import ToolContext, load_default_policy
 
 TERM = "202610"
 TODAY = date(2025, 9, 15)
@@ -168,17 +166,22 @@ def planning(sections: int, registrations: int) -> dict[str, Any]:
         code = rng.random()
         regs.append(
             RosterRegistration(
-                pidm=len(regs) + 1, sis_user_id=user, crn=crn, enrolled=code < 0.9,
-                waitlisted=0.9 <= code < 0.95, withdrawn=code >= 0.98,
+                pidm=len(regs) + 1,
+                sis_user_id=user,
+                crn=crn,
+                enrolled=code < 0.9,
+                waitlisted=0.9 <= code < 0.95,
+                withdrawn=code >= 0.98,
                 status_date=date(2025, 9, 1 + rng.randrange(20)),
-            )  # fmt: skip
+            )
         )
     placement = {s.crn: s.xlist_group for s in banner_sections}
     enrollments = tuple(
         CanvasEnrollment(
-            user_sis_id=r.sis_user_id, section_sis_id=section_sis_id(TERM, r.crn),
+            user_sis_id=r.sis_user_id,
+            section_sis_id=section_sis_id(TERM, r.crn),
             state=EnrollmentState.ACTIVE,
-        )  # fmt: skip
+        )
         for r in regs
         if rng.random() > 0.05
     )

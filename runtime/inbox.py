@@ -49,6 +49,7 @@ from sqlalchemy import (
     and_,
     exists,
     func,
+    literal_column,
     or_,
     select,
     update,
@@ -106,8 +107,18 @@ inbox_events = Table(
     Column("claimed_by", String(120)),
     Column("lease_until", UtcDateTime),
     Column("updated_at", UtcDateTime, nullable=False),
-    Index("ix_inbox_events_due", "status", "next_attempt_at"),
     Index("ix_inbox_events_subject", "subject_key", "occurred_at", "event_id"),
+)
+# Claims walk unfinished rows in event-time order; a partial index keeps that walk off the
+# (ever-growing) finished rows on both backends. The statuses are rendered as literals because
+# SQLite only uses a partial index when the query repeats its condition with constants.
+_unfinished = inbox_events.c.status.in_([literal_column(f"'{s}'") for s in UNFINISHED])
+Index(
+    "ix_inbox_events_pending",
+    inbox_events.c.occurred_at,
+    inbox_events.c.event_id,
+    postgresql_where=_unfinished,
+    sqlite_where=_unfinished,
 )
 
 
@@ -343,7 +354,7 @@ class Inbox:
         )
         candidates = (
             select(e.c.event_id)
-            .where(due, ~blocked)
+            .where(_unfinished, due, ~blocked)
             .order_by(e.c.occurred_at, e.c.event_id)
             .limit(limit)
             .with_for_update(skip_locked=True, of=e)
@@ -373,6 +384,7 @@ class Inbox:
         conn.execute(
             update(e)
             .where(
+                _unfinished,
                 e.c.status == "processing",
                 e.c.lease_until < now,
                 e.c.attempts >= self.retry.max_attempts,

@@ -12,8 +12,8 @@ unreachable service 503.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, status
@@ -21,17 +21,13 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 
-from agents.checkpoints import open_checkpointer
-from policies.approvals import ApprovalRequest
 from policies.audit import AuditLog
-from policies.rbac import Principal
-from policies.scope import BannerDirectory
+from runtime import pipeline
 from runtime.api import approvals, audit, dashboard, events, health, metrics
 from runtime.api.auth import TokenVerifier
 from runtime.api.queue import (
     ApprovalDesk,
     ApprovalQueue,
-    GraphApprovalQueue,
     OutOfScope,
     RequestExpired,
 )
@@ -42,6 +38,7 @@ from runtime.inbox import Inbox, InvalidTransition
 from runtime.intake.canvas import LiveEventsConfig
 from runtime.intake.ethos import EthosConfig
 from runtime.intake.replay import reparser
+from runtime.ledger import RunLedger
 from runtime.settings import Settings, get_settings
 from runtime.webhooks import webhooks_router
 
@@ -90,55 +87,9 @@ async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-@contextmanager
-def agent_approvals(settings: Settings) -> Iterator[ApprovalQueue]:
-    """The router graph's paused runs in the configured checkpoint store.
-
-    A resumed run gets the tool context a worker would give it, for the agent that asked
-    (``requested_by``), never for the person answering: the guard checks the person separately.
-    """
-    from agents.deps import GraphDeps
-    from agents.graph import build_router
-    from policies.guard import Guard
-    from policies.pii.redactor import Redactor
-    from tools.canvas.client import CanvasClient
-    from tools.registry import ToolContext, load_default_policy
-
-    banner = make_engine(settings.banner_url, check=False, pool_pre_ping=True)
-    audit_log = AuditLog(make_engine(settings.database_url, check=False))
-    guard = Guard(load_default_policy(), audit_log)
-    deps = GraphDeps.from_settings(settings, guard)
-    redactor = Redactor.from_settings(settings)
-    canvas = CanvasClient.from_settings(settings)
-
-    def context_for(request: ApprovalRequest) -> ToolContext:
-        asked = request.requested_by
-        term = request.subject.get("term")
-        principal = Principal(
-            actor=asked.actor,
-            role=asked.role,
-            pidm=asked.pidm,
-            on_behalf_of=asked.on_behalf_of,
-            term=str(term) if term is not None else None,
-        )
-        return ToolContext(
-            principal=principal,
-            banner=banner,
-            redactor=redactor,
-            canvas=canvas,
-            provisioning=deps.provisioning,
-        )
-
-    try:
-        with open_checkpointer(settings.resolved_checkpoint_url()) as saver:
-            graph = build_router(deps, saver)
-            yield GraphApprovalQueue(graph, saver, BannerDirectory(banner), context_for)
-    finally:
-        banner.dispose()
-        audit_log.engine.dispose()
-
-
-def create_app(settings: Settings, *, approval_queue: QueueFactory = agent_approvals) -> FastAPI:
+def create_app(
+    settings: Settings, *, approval_queue: QueueFactory = pipeline.approval_queue
+) -> FastAPI:
     """One app for one deployment; ``approval_queue`` opens the queue of paused graphs."""
     app_engine = make_engine(settings.database_url, check=False, pool_pre_ping=True)
     banner_engine = make_engine(settings.banner_url, check=False, pool_pre_ping=True)
@@ -150,6 +101,7 @@ def create_app(settings: Settings, *, approval_queue: QueueFactory = agent_appro
         try:
             inbox.create_schema()
             audit_log.create()
+            RunLedger(app_engine).create_schema()
             with approval_queue(settings) as queue:
                 app.state.services = Services(
                     settings=settings,

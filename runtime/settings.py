@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         description="HS256 key of locally minted API tokens (`bca token`); empty: a random key "
         "kept in var/auth-secret, created on first use.",
     )
+    vault_key: SecretStr = Field(
+        SecretStr(""),
+        description="Fernet key encrypting paused runs' pseudonym vaults at rest; empty: a random "
+        "key kept in var/vault-key, created on first use.",
+    )
     oidc_jwks_url: str = Field(
         "",
         description="JWKS URL of an OIDC provider; when set, API tokens must be RS256 JWTs "

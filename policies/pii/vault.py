@@ -7,7 +7,10 @@ last step, just before a person receives it.
 
 The mapping is the one secret here. It never appears in ``repr``/``str`` (so not in logs), is
 dumped by Pydantic as a count only, and refuses to be pickled (so a LangGraph checkpointer or
-the audit trail cannot persist it by accident).
+the audit trail cannot persist it by accident). The one deliberate way out is the explicit
+pair :meth:`PseudonymVault.export_secret` / :meth:`PseudonymVault.import_secret`, used only by
+``runtime.vaults`` to keep a paused thread's vault encrypted at rest so that another process can
+resume it.
 """
 
 from __future__ import annotations
@@ -85,6 +88,28 @@ class PseudonymVault:
         with self._lock:
             counts = {kind.value: n for kind, n in sorted(self._counters.items())}
         return {"run_id": self.run_id, "tokens": counts}
+
+    def export_secret(self) -> dict[str, Any]:
+        """The whole mapping as plain JSON, for an encrypted store only: never log or audit it."""
+        with self._lock:
+            return {
+                "run_id": self.run_id,
+                "entries": [
+                    [kind.value, key, token, self._by_token[token]]
+                    for (kind, key), token in self._by_key.items()
+                ],
+                "counters": {kind.value: n for kind, n in self._counters.items()},
+            }
+
+    @classmethod
+    def import_secret(cls, data: dict[str, Any]) -> PseudonymVault:
+        """A vault holding what :meth:`export_secret` returned (same tokens, same counters)."""
+        vault = cls(str(data["run_id"]))
+        for kind, key, token, value in data["entries"]:
+            vault._by_key[(PiiType(kind), str(key))] = str(token)
+            vault._by_token[str(token)] = str(value)
+        vault._counters = {PiiType(k): int(n) for k, n in data["counters"].items()}
+        return vault
 
     def __repr__(self) -> str:
         return f"PseudonymVault(run_id={self.run_id!r}, tokens={len(self)}, mapping=<hidden>)"

@@ -47,6 +47,7 @@ from runtime.api.queue import OutOfScope, RequestExpired
 from runtime.api.services import Deps, Services
 from runtime.errors import BcaError, NotFoundError
 from runtime.inbox import Status
+from runtime.ledger import RunLedger
 from tools.banner import reads
 from tools.banner.errors import PersonNotFound
 
@@ -333,10 +334,11 @@ async def decide(
 
 @router.get("/exceptions", response_class=HTMLResponse)
 async def exceptions(request: Request, deps: Deps, person: OperatorPerson) -> HTMLResponse:
-    """Failed and dead events: unmatched users, failed syncs, malformed input."""
+    """Person exceptions the agents raised, then failed and dead events."""
     unresolved: list[Status] = ["failed", "dead"]
     page = await run_in_threadpool(list_page, deps, unresolved, None, None, None, 200, 0)
-    return _render(request, deps, person, "exceptions.html", page=page)
+    people = await run_in_threadpool(RunLedger(deps.app_engine).exceptions, 200)
+    return _render(request, deps, person, "exceptions.html", page=page, people=people)
 
 
 @router.get("/events", response_class=HTMLResponse)

@@ -29,7 +29,7 @@ from runtime.errors import ConfigurationError
 from runtime.inbox import STATUSES, Inbox, Status
 from runtime.settings import Settings, get_settings
 
-DEFAULT_HANDLER = "agents.router:handler"
+DEFAULT_HANDLER = "runtime.pipeline:handler"
 
 console = Console()
 

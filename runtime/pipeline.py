@@ -1,0 +1,211 @@
+"""The agents wired into the runtime: the worker's default handler and the API's resume path.
+
+:class:`Pipeline` holds what one process shares across runs, built once from the settings: the
+Banner engine, the Canvas client, the redactor (SPRIDEN's names loaded once), the guard over
+the audit trail, the graph dependencies, the store of pseudonym vaults and the run ledger.
+:class:`AgentHandler` implements :class:`runtime.worker.Handler` over
+:func:`agents.run.handle_event` with the configured checkpointer; :class:`VaultedApprovalQueue`
+resumes paused runs for the API. Both run inside :meth:`VaultStore.kept` for the run's thread,
+so an outreach drafted in a worker can be re-identified when the API resumes it elsewhere, and
+both record the run's outcome and person exceptions for the dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from sqlalchemy import Engine
+
+from agents.approvals import PendingApproval, decide
+from agents.checkpoints import open_checkpointer
+from agents.deps import GraphDeps
+from agents.events import Event
+from agents.graph import Router, build_router
+from agents.run import handle_event, thread_id
+from agents.state import Outcome, PersonException
+from policies.approvals import ApprovalRequest
+from policies.audit import AuditLog
+from policies.guard import Guard
+from policies.pii import PseudonymVault
+from policies.pii.redactor import Redactor
+from policies.rbac import Principal
+from policies.scope import BannerDirectory
+from runtime.api.queue import GraphApprovalQueue
+from runtime.db import make_engine
+from runtime.ledger import RunLedger
+from runtime.settings import Settings, get_settings
+from runtime.vaults import VaultStore
+from runtime.worker import Outcome as WorkOutcome
+from tools.canvas.client import CanvasClient
+from tools.registry import ToolContext, load_default_policy
+
+
+@dataclass
+class Pipeline:
+    """One process's shared connections and services for agent runs."""
+
+    settings: Settings
+    banner: Engine
+    app_engine: Engine
+    canvas: CanvasClient
+    redactor: Redactor
+    deps: GraphDeps
+    vaults: VaultStore
+    ledger: RunLedger
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Pipeline:
+        """Everything from the ``BCA_`` settings; schemas of the app's own tables are created."""
+        banner = make_engine(settings.banner_url, check=False, pool_pre_ping=True)
+        app_engine = make_engine(settings.database_url, check=False, pool_pre_ping=True)
+        audit = AuditLog(app_engine)
+        audit.create()
+        ledger = RunLedger(app_engine)
+        ledger.create_schema()
+        return cls(
+            settings=settings,
+            banner=banner,
+            app_engine=app_engine,
+            canvas=CanvasClient.from_settings(settings),
+            redactor=Redactor.from_settings(settings),
+            deps=GraphDeps.from_settings(settings, Guard(load_default_policy(), audit)),
+            vaults=VaultStore.from_settings(settings, app_engine),
+            ledger=ledger,
+        )
+
+    def context(self, principal: Principal, vault: PseudonymVault) -> ToolContext:
+        """A run's tool context: this process's connections, the thread's vault."""
+        return ToolContext(
+            principal=principal,
+            banner=self.banner,
+            redactor=self.redactor,
+            canvas=self.canvas,
+            vault=vault,
+            today=self.deps.today(),
+            provisioning=self.deps.provisioning,
+        )
+
+    def context_for_request(self, request: ApprovalRequest, vault: PseudonymVault) -> ToolContext:
+        """The context a resumed run gets: the agent that asked, never the person answering."""
+        asked = request.requested_by
+        term = request.subject.get("term")
+        principal = Principal(
+            actor=asked.actor,
+            role=asked.role,
+            pidm=asked.pidm,
+            on_behalf_of=asked.on_behalf_of,
+            term=str(term) if term is not None else None,
+        )
+        return self.context(principal, vault)
+
+    def record(self, graph: Router, thread: str) -> None:
+        """Keep the thread's outcome (once it has one) and person exceptions in the ledger."""
+        config: RunnableConfig = {"configurable": {"thread_id": thread}}
+        values = graph.get_state(config).values
+        if not values.get("outcome"):
+            return  # still paused: the approval queue shows it
+        event = values.get("event") or {}
+        self.ledger.record(
+            thread,
+            str(event.get("kind")) if event.get("kind") else None,
+            Outcome.model_validate(values["outcome"]),
+            [PersonException.model_validate(e) for e in values.get("exceptions") or ()],
+        )
+
+    def dispose(self) -> None:
+        """Close the engines."""
+        self.banner.dispose()
+        self.app_engine.dispose()
+
+
+class AgentHandler:
+    """The worker's handler: one event, one router run in the configured checkpointer.
+
+    Idempotent by event id (the thread id is the event's, so a redelivered event finds its run),
+    thread-safe (the graph and connections are shared, each run has its own context). A run that
+    dead-letters buries the event with the reason; anything that pauses for a person is done
+    for the inbox, the approval queue takes it from there.
+    """
+
+    def __init__(self, pipeline: Pipeline, graph: Router, resources: ExitStack) -> None:
+        self.pipeline = pipeline
+        self.graph = graph
+        self._resources = resources
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> AgentHandler:
+        """A handler over the configured databases; its checkpointer stays open until close()."""
+        pipeline = Pipeline.from_settings(settings or get_settings())
+        resources = ExitStack()
+        saver = resources.enter_context(
+            open_checkpointer(pipeline.settings.resolved_checkpoint_url())
+        )
+        resources.callback(pipeline.dispose)
+        return cls(pipeline, build_router(pipeline.deps, saver), resources)
+
+    def handle(self, event: Event) -> WorkOutcome:
+        """Run the router on ``event`` and translate its outcome for the inbox."""
+        thread = thread_id(event.event_id)
+        pipeline = self.pipeline
+        with pipeline.vaults.kept(thread) as vault:
+            outcome = handle_event(
+                event,
+                pipeline.deps,
+                self.graph.checkpointer,  # type: ignore[arg-type]
+                lambda principal: pipeline.context(principal, vault),
+                graph=self.graph,
+            )
+        pipeline.record(self.graph, thread)
+        if outcome.status == "dead_letter":
+            return WorkOutcome.dead(outcome.detail)
+        return WorkOutcome.done()
+
+    def close(self) -> None:
+        """Close the checkpointer and the engines."""
+        self._resources.close()
+
+
+def handler() -> AgentHandler:
+    """``bca worker``'s default handler spec (``runtime.pipeline:handler``)."""
+    return AgentHandler.from_settings()
+
+
+@dataclass
+class VaultedApprovalQueue(GraphApprovalQueue):
+    """The API's queue of paused runs: resumes with the thread's vault and records the outcome."""
+
+    pipeline: Pipeline | None = None
+
+    def resume(self, pending: PendingApproval, answer: dict[str, Any]) -> None:
+        """Answer one interrupt in the thread's vault; then keep what the run ended with."""
+        pipeline = self.pipeline
+        assert pipeline is not None, "VaultedApprovalQueue needs its pipeline"
+        with pipeline.vaults.kept(pending.thread_id) as vault:
+            decide(
+                self.graph,
+                pending.thread_id,
+                {pending.interrupt_id: answer},
+                directory=self.directory,
+                context=pipeline.context_for_request(pending.request, vault),
+            )
+        pipeline.record(self.graph, pending.thread_id)
+
+
+@contextmanager
+def approval_queue(settings: Settings) -> Iterator[VaultedApprovalQueue]:
+    """The router graph's paused runs in the configured checkpoint store, for the API."""
+    pipeline = Pipeline.from_settings(settings)
+    try:
+        with open_checkpointer(settings.resolved_checkpoint_url()) as saver:
+            yield VaultedApprovalQueue(
+                build_router(pipeline.deps, saver),
+                saver,
+                BannerDirectory(pipeline.banner),
+                pipeline=pipeline,
+            )
+    finally:
+        pipeline.dispose()

@@ -179,7 +179,7 @@ def test_consumer_through_rabbitmq(inbox: Inbox, broker_url: str, unique: str) -
         "USER.GOREMAL": [message("g1", "GOREMAL", "INSERT", {})],  # not bound: never arrives
     }
 
-    async def scenario() -> int:
+    async def scenario() -> int | None:
         stop = asyncio.Event()
         task = asyncio.create_task(consumer.run(stop))
         connection = await aio_pika.connect(broker_url)

@@ -12,6 +12,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Header, HTTPException
 
+from agents.events import RegistrationAdded
 from runtime.inbox import Inbox
 from runtime.intake.canvas import LiveEventsConfig
 from runtime.intake.cursors import CursorStore
@@ -134,6 +135,7 @@ def test_poller_pages_persists_cursor_and_keeps_unresolvable(inbox: Inbox, ethos
         "banner.hold.placed",
     }
     added = inbox.get("ethos:2").event()
+    assert isinstance(added, RegistrationAdded)
     assert (added.term_code, added.crn, added.pidm) == ("202610", "10001", 1001)
 
     # a restart reads from the saved cursor: nothing new, nothing twice
@@ -147,7 +149,9 @@ def test_poller_pages_persists_cursor_and_keeps_unresolvable(inbox: Inbox, ethos
     new_id = inbox.replay(
         dead.event_id, reparse=reparser(canvas_config=LiveEventsConfig(), ethos_ids=fixed)
     )
-    assert new_id == "ethos:7" and inbox.get(new_id).event().pidm == 1002
+    replayed = inbox.get(new_id).event()
+    assert isinstance(replayed, RegistrationAdded)
+    assert new_id == "ethos:7" and replayed.pidm == 1002
 
 
 def test_limit_is_bounded(inbox: Inbox) -> None:

@@ -30,7 +30,9 @@ def test_duplicates_are_absorbed(inbox: Inbox) -> None:
     assert inbox.store(reg(1), source="t") is False
     assert inbox.store_many([reg(1), reg(2), reg(2, pidm=9)], source="t") == 1
     assert inbox.counts()["received"] == 2
-    assert inbox.get("e1").payload["pidm"] == 1
+    payload = inbox.get("e1").payload
+    assert payload is not None
+    assert payload["pidm"] == 1
 
 
 def test_subject_order_under_shuffled_arrival(inbox: Inbox) -> None:

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from agents.events import CanvasEnrollmentChanged, CanvasGradeChange, CanvasSubmission
 from runtime.inbox import Inbox
 from runtime.intake.canvas import LiveEventsConfig, parse_body
 from runtime.intake.ethos import GuidMap
@@ -67,6 +68,7 @@ def test_stored_then_duplicate(sqlite_inbox: Inbox) -> None:
     assert again.json() == {"status": "duplicate", "event_id": first.json()["event_id"]}
     event = sqlite_inbox.get(first.json()["event_id"]).event()
     assert event.kind == "canvas.enrollment"
+    assert isinstance(event, CanvasEnrollmentChanged)
     assert (event.course_id, event.user_id, event.section_id) == ("12", "501", "34")
     assert event.subject_key == "canvas:12:501"
 
@@ -76,6 +78,7 @@ def test_submission_and_grade_change_mapping() -> None:
     sub = envelope("submission_created", submission_id="9", assignment_id="4", late=True)
     del sub["body"]["course_id"]
     event = parse_body(json.dumps(sub).encode(), config)
+    assert isinstance(event, CanvasSubmission)
     assert (event.kind, event.course_id, event.assignment_id, event.late) == (
         "canvas.submission",
         "12",
@@ -93,8 +96,15 @@ def test_submission_and_grade_change_mapping() -> None:
         old_score=75.0,
         submission_id="9",
     )
-    event = parse_body(json.dumps(grade).encode(), config)
-    assert (event.kind, event.user_id, event.user_sis_id, event.grade, event.old_score) == (
+    grade_event = parse_body(json.dumps(grade).encode(), config)
+    assert isinstance(grade_event, CanvasGradeChange)
+    assert (
+        grade_event.kind,
+        grade_event.user_id,
+        grade_event.user_sis_id,
+        grade_event.grade,
+        grade_event.old_score,
+    ) == (
         "canvas.grade_change",
         "501",
         "A00000001",
@@ -102,7 +112,7 @@ def test_submission_and_grade_change_mapping() -> None:
         75.0,
     )
     other = envelope("grade_change", assignment_id="4", student_id="502", submission_id="10")
-    assert parse_body(json.dumps(other).encode(), config).event_id != event.event_id
+    assert parse_body(json.dumps(other).encode(), config).event_id != grade_event.event_id
 
 
 def test_unknown_event_name_is_ignored_not_stored(sqlite_inbox: Inbox) -> None:

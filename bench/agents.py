@@ -20,12 +20,17 @@ import argparse
 import json
 import random
 import statistics
+import sys
 import tempfile
 import threading
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+if Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    # Run as ``python bench/agents.py``, this file's own name would shadow the agents package.
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from langgraph.checkpoint.memory import InMemorySaver
 from sqlalchemy import text

@@ -155,33 +155,45 @@ class ApplyReport(BaseModel):
 
 
 def read_banner(db: Engine, scope: SyncScope, today: date, window_days: int) -> BannerSide:
-    """The sections due in scope (whole cross-list groups) and their registrations."""
-    every = {s.crn: s for s in reads.term_sections(db, scope.term)}
-    wanted = set(every) if scope.crns is None else set(scope.crns) & set(every)
-    groups = {every[crn].crosslist_group for crn in wanted if every[crn].crosslist_group}
-    wanted |= {crn for crn, s in every.items() if s.crosslist_group in groups}
+    """The sections due in scope (whole cross-list groups) and their registrations.
+
+    A scope naming CRNs (an event's) reads only those sections, their cross-list partners and
+    their registrations (one student's, when it names one), never the whole term: per-event
+    cost then does not grow with the term.
+    """
+    if scope.crns is None:
+        listed = reads.term_sections(db, scope.term)
+    else:
+        listed = reads.sections_with_crosslists(db, scope.term, scope.crns)
+    every = {s.crn: s for s in listed}
     due_groups = {
         s.crosslist_group
-        for s in every.values()
+        for s in listed
         if s.crosslist_group and provisioning_due(s.status, s.start_date, today, window_days)
     }
     sections = {
-        crn: every[crn]
-        for crn in sorted(wanted)
-        if provisioning_due(every[crn].status, every[crn].start_date, today, window_days)
-        or every[crn].crosslist_group in due_groups
+        crn: s
+        for crn, s in sorted(every.items())
+        if provisioning_due(s.status, s.start_date, today, window_days)
+        or s.crosslist_group in due_groups
     }
-    registrations = [
-        r
-        for r in reads.term_roster_snapshot(db, scope.term)
-        if r.crn in sections and (scope.pidm is None or r.pidm == scope.pidm)
-    ]
-    starts = [s.start_date for s in every.values() if s.start_date is not None]
+    if scope.crns is None:
+        registrations = [
+            r
+            for r in reads.term_roster_snapshot(db, scope.term)
+            if r.crn in sections and (scope.pidm is None or r.pidm == scope.pidm)
+        ]
+    else:
+        registrations = (
+            reads.sections_roster_snapshot(db, scope.term, list(sections), scope.pidm)
+            if sections
+            else []
+        )
     return BannerSide(
         sections=sections,
         registrations=registrations,
         unknown_crns=tuple(sorted(set(scope.crns or ()) - set(every))),
-        first_class=min(starts) if starts else None,
+        first_class=reads.term_first_class(db, scope.term),
     )
 
 
@@ -195,7 +207,8 @@ def read_canvas(
 ) -> CanvasSnapshot:
     """What Canvas holds for the scope's courses: their sections and student enrollments.
 
-    For one student only that student's enrollments in the scope's sections are read.
+    Three requests per course, whatever the scope: the course, its sections, and its student
+    enrollments (only ``banner_id``'s when given, so an event reads one student's rows).
     """
     found: list[CourseInfo] = []
     sections: list[SectionInfo] = []
@@ -207,22 +220,13 @@ def read_canvas(
             continue
         found.append(CourseInfo.of(course))
         sections += [SectionInfo.of(s) for s in course.get_sections()]
-        if banner_id is None:
-            query = EnrollmentQuery(
-                sis_id=course_id, states=enrollments.ALL_STATES, types=["StudentEnrollment"]
-            )
-            rows += enrollments.list_enrollments(client, query)
-    if banner_id is not None:
-        placed = {s.sis_section_id for s in sections}
-        for crn in banner.sections:
-            key = EnrollmentKey(
-                sis_section_id=section_sis_id(scope.term, crn), sis_user_id=banner_id
-            )
-            if key.sis_section_id in placed:
-                try:
-                    rows.append(EnrollmentInfo.of(enrollments.get_enrollment(client, key)))
-                except CanvasNotFound:
-                    continue
+        query = EnrollmentQuery(
+            sis_id=course_id,
+            states=enrollments.ALL_STATES,
+            types=["StudentEnrollment"],
+            sis_user_id=banner_id,
+        )
+        rows += enrollments.enrollments_in(course, query)
     return from_canvas_term(found, sections, rows)
 
 

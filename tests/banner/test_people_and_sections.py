@@ -169,6 +169,27 @@ def test_term_sections_lists_every_section_with_status_and_group(sections: Engin
     ]
 
 
+def test_sections_with_crosslists_brings_the_whole_group_and_nothing_else(
+    sections: Engine,
+) -> None:
+    # the same group name in another term stays out
+    add(sections, s.ssrxlst, ssrxlst_term_code="202620", ssrxlst_crn="10002",
+        ssrxlst_xlst_group="X1")  # fmt: skip
+    found = reads.sections_with_crosslists(sections, TERM, ["10003"])
+    assert [(x.crn, x.crosslist_group) for x in found] == [("10001", "X1"), ("10003", "X1")]
+    assert found == [x for x in reads.term_sections(sections, TERM) if x.crosslist_group == "X1"]
+    alone = reads.sections_with_crosslists(sections, TERM, ["10002", "99999"])
+    assert [x.crn for x in alone] == ["10002"]  # an unknown CRN is simply absent
+    assert reads.sections_with_crosslists(sections, "202620", ["10002"]) == []
+
+
+def test_term_first_class_is_the_earliest_dated_section(sections: Engine) -> None:
+    assert reads.term_first_class(sections, TERM) == date(2025, 8, 25)
+    section(sections, "10005", ptrm_start_date=date(2025, 8, 18))
+    assert reads.term_first_class(sections, TERM) == date(2025, 8, 18)
+    assert reads.term_first_class(sections, "202620") is None
+
+
 def test_crosslist_group_lists_members_or_none(sections: Engine) -> None:
     group = reads.crosslist_group(sections, TERM, "10003")
     assert group is not None

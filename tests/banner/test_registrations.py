@@ -107,6 +107,19 @@ def test_term_snapshot_is_one_statement_with_every_registration(roster_db: Engin
     assert reads.term_roster_snapshot(roster_db, "202620") == []
 
 
+def test_sections_snapshot_is_the_term_snapshot_of_those_sections(roster_db: Engine) -> None:
+    term = reads.term_roster_snapshot(roster_db, TERM)
+    assert reads.sections_roster_snapshot(roster_db, TERM, ["10002"]) == [
+        r for r in term if r.crn == "10002"
+    ]
+    both = reads.sections_roster_snapshot(roster_db, TERM, ["10001", "10002"])
+    assert both == term
+    one = reads.sections_roster_snapshot(roster_db, TERM, ["10001", "10002"], pidm=1001)
+    assert [(r.crn, r.rsts_code) for r in one] == [("10001", "RE"), ("10002", "RW")]
+    assert reads.sections_roster_snapshot(roster_db, TERM, ["10002"], pidm=1003) == []
+    assert reads.sections_roster_snapshot(roster_db, "202620", ["10001"]) == []
+
+
 @pytest.mark.parametrize(
     ("level", "term", "present", "absent"),
     [

@@ -9,7 +9,7 @@ status meanings through STVRSTS and STVHLDD flags, grade codes through SHRGRDE.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -213,6 +213,34 @@ def term_sections(term: str) -> AnySelect:
     )
 
 
+@statement(term="202610", crns=("10001", "10002"))
+def sections_with_crosslists(term: str, crns: Sequence[str]) -> AnySelect:
+    """The sections with these CRNs and every section cross-listed with one of them, by CRN.
+
+    What one event's sync needs instead of the whole term: a cross-list group is provisioned
+    and planned as one Canvas course, so its members come along.
+    """
+    groups = select(ssrxlst.c.ssrxlst_xlst_group).where(
+        ssrxlst.c.ssrxlst_term_code == term, ssrxlst.c.ssrxlst_crn.in_(crns)
+    )
+    return (
+        _section_select()
+        .where(
+            ssbsect.c.ssbsect_term_code == term,
+            or_(ssbsect.c.ssbsect_crn.in_(crns), ssrxlst.c.ssrxlst_xlst_group.in_(groups)),
+        )
+        .order_by(ssbsect.c.ssbsect_crn)
+    )
+
+
+@statement(term="202610")
+def term_first_class(term: str) -> AnySelect:
+    """The earliest section start of a term (the census date's default pivot)."""
+    return select(func.min(ssbsect.c.ssbsect_ptrm_start_date).label("first_class")).where(
+        ssbsect.c.ssbsect_term_code == term
+    )
+
+
 @statement(term="202610", crn="10001")
 def crosslist_members(term: str, crn: str) -> AnySelect:
     """The group of a CRN and every CRN in that group."""
@@ -315,15 +343,30 @@ def section_roster(term: str, crn: str) -> AnySelect:
     )
 
 
-@statement(term="202610")
-def term_roster_snapshot(term: str) -> AnySelect:
-    """Every registration row of a term with its status meaning, in one statement."""
+def _snapshot_select(term: str) -> AnySelect:
     return (
         select(*_registration_columns(), sfrstcr.c.sfrstcr_credit_hr.label("credit_hours"))
         .select_from(_registrations_from())
         .where(sfrstcr.c.sfrstcr_term_code == term)
         .order_by(sfrstcr.c.sfrstcr_crn, sfrstcr.c.sfrstcr_pidm)
     )
+
+
+@statement(term="202610")
+def term_roster_snapshot(term: str) -> AnySelect:
+    """Every registration row of a term with its status meaning, in one statement."""
+    return _snapshot_select(term)
+
+
+@statement(term="202610", crns=("10001", "10002"), pidm=1001)
+def sections_roster_snapshot(term: str, crns: Sequence[str], pidm: int | None = None) -> AnySelect:
+    """The term snapshot's rows for some sections (optionally one student): an event's share.
+
+    Same columns and meanings as :func:`term_roster_snapshot`, read through the (term, CRN)
+    index, so a single registration event costs a few rows instead of the whole term.
+    """
+    stmt = _snapshot_select(term).where(sfrstcr.c.sfrstcr_crn.in_(crns))
+    return stmt if pidm is None else stmt.where(sfrstcr.c.sfrstcr_pidm == pidm)
 
 
 @statement(term="202610", pidm=1001, crn="10001")

@@ -7,7 +7,7 @@ as an explicit ``as_of`` argument, so results are reproducible and testable.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -112,6 +112,20 @@ def term_sections(db: Db, term: str) -> list[Section]:
         return [_section(row) for row in conn.execute(queries.term_sections(term))]
 
 
+def sections_with_crosslists(db: Db, term: str, crns: Sequence[str]) -> list[Section]:
+    """These sections and their cross-list partners (unknown CRNs are simply absent)."""
+    with connection(db) as conn:
+        rows = conn.execute(queries.sections_with_crosslists(term, crns))
+        return [_section(row) for row in rows]
+
+
+def term_first_class(db: Db, term: str) -> date | None:
+    """The earliest start date among a term's sections, None when none is dated."""
+    with connection(db) as conn:
+        first: date | None = conn.execute(queries.term_first_class(term)).scalar_one()
+    return first
+
+
 def _require_section(conn: Connection, term: str, crn: str) -> None:
     if conn.execute(queries.section(term, crn)).first() is None:
         raise SectionNotFound(term=term, crn=crn)
@@ -187,10 +201,9 @@ def section_roster(db: Db, term: str, crn: str) -> SectionRoster:
     return SectionRoster(term=term, crn=crn, enrolled=enrolled, waitlisted=waitlisted)
 
 
-def term_roster_snapshot(db: Db, term: str) -> list[Registration]:
-    """Every registration of a term in one statement: what reconciliation compares to Canvas."""
+def _registrations(db: Db, term: str, stmt: queries.AnySelect) -> list[Registration]:
     with connection(db) as conn:
-        result = conn.execute(queries.term_roster_snapshot(term))
+        result = conn.execute(stmt)
         return [
             Registration(
                 term=term,
@@ -220,6 +233,18 @@ def term_roster_snapshot(db: Db, term: str) -> list[Registration]:
                 credit_hours,
             ) in result
         ]
+
+
+def term_roster_snapshot(db: Db, term: str) -> list[Registration]:
+    """Every registration of a term in one statement: what reconciliation compares to Canvas."""
+    return _registrations(db, term, queries.term_roster_snapshot(term))
+
+
+def sections_roster_snapshot(
+    db: Db, term: str, crns: Sequence[str], pidm: int | None = None
+) -> list[Registration]:
+    """The term snapshot limited to some sections, and to one student when ``pidm`` is given."""
+    return _registrations(db, term, queries.sections_roster_snapshot(term, crns, pidm))
 
 
 def valid_grade_codes(db: Db, term: str, pidm: int, crn: str) -> GradeOptions:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, get_args
 
+from canvasapi.course import Course
 from canvasapi.enrollment import Enrollment
 from canvasapi.section import Section
 
@@ -128,6 +129,12 @@ def list_enrollments(client: CanvasClient, query: EnrollmentQuery) -> list[Enrol
         if query.scope == "course"
         else get_section(client, query.sis_id)
     )
+    return enrollments_in(place, query)
+
+
+@canvas_operation
+def enrollments_in(place: Course | Section, query: EnrollmentQuery) -> list[EnrollmentInfo]:
+    """:func:`list_enrollments` for a course or section already in hand (one request less)."""
     filters: dict[str, Any] = {}
     if query.states:
         filters["state"] = list(query.states)
@@ -135,6 +142,8 @@ def list_enrollments(client: CanvasClient, query: EnrollmentQuery) -> list[Enrol
         filters["type"] = list(query.types)
     if query.user_id is not None:
         filters["user_id"] = query.user_id
+    if query.sis_user_id is not None:
+        filters["sis_user_id"] = [query.sis_user_id]
     return [EnrollmentInfo.of(e) for e in place.get_enrollments(**filters)]
 
 

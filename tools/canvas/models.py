@@ -297,6 +297,7 @@ class EnrollmentQuery(Input):
     states: list[EnrollmentState] = Field(default_factory=list)
     types: list[EnrollmentType] = Field(default_factory=list)
     user_id: int | None = None
+    sis_user_id: str | None = Field(None, description="Only this user's (by SIS id).")
 
 
 class SubmissionQuery(Input):

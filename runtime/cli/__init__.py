@@ -12,7 +12,7 @@ import sys
 import typer
 from rich.console import Console
 
-from runtime.cli import agents, api, audit, banner, canvas, ops, pii
+from runtime.cli import agents, api, audit, banner, canvas, main_job, ops, pii
 from runtime.errors import BcaError
 
 app = typer.Typer(
@@ -29,7 +29,7 @@ def _root() -> None:
     """Banner and Canvas integration agents behind one policy guard."""
 
 
-for _area in (banner, canvas, pii, audit, ops, api, agents):
+for _area in (banner, canvas, pii, audit, ops, api, agents, main_job):
     _area.register(app)
 
 

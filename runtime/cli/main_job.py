@@ -1,0 +1,185 @@
+"""`bca up` (everything on the embedded default, until Ctrl-C) and `bca demo` (a term start).
+
+Both build the embedded world of :mod:`runtime.demo` from the one :class:`Settings` object: the
+Banner sandbox under the var directory (seeded if empty), the Canvas simulator on its own port
+and SQLite file. ``bca up`` adds the API and dashboard, the in-process worker over the agents,
+the scheduler and Canvas Live Events from the simulator to ``/webhooks/canvas``, and prints
+sign-in tokens of people who have approvals waiting.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import text
+
+from policies.approvals import Approver
+from policies.rbac import Role
+from runtime.settings import Settings, get_settings
+
+DEMO_STUDENTS = 400
+DEMO_SECTIONS = 20
+
+
+def register(root: typer.Typer) -> None:
+    """Attach ``up`` and ``demo`` to the root command."""
+    root.command("up")(up)
+    root.command("demo")(demo)
+
+
+def demo(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object of figures on stdout.")
+    ] = False,
+    students: Annotated[int, typer.Option(min=1, help="Students, if Banner is empty.")] = (
+        DEMO_STUDENTS
+    ),
+    sections: Annotated[int, typer.Option(min=1, help="Sections, if Banner is empty.")] = (
+        DEMO_SECTIONS
+    ),
+) -> None:
+    """Replay a term start end to end on the embedded default and summarise it."""
+    from runtime.demo import embedded_world, replay_term_start
+
+    console = Console(stderr=as_json)
+    columns = (
+        TextColumn("{task.description:<32}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        tasks: dict[str, int] = {}
+
+        def step(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = int(progress.add_task(phase, total=total))
+            progress.update(tasks[phase], completed=done, total=total)  # type: ignore[arg-type]
+
+        setup = progress.add_task("Banner, Canvas simulator, users", total=1)
+        with embedded_world(get_settings(), students=students, sections=sections) as world:
+            progress.update(setup, completed=1)
+            settings, sim, term = world
+            summary = replay_term_start(settings, sim, term, step)
+    if as_json:
+        print(json.dumps(summary, sort_keys=True))
+        return
+    table = Table("figure", "value", title=f"Term start {summary['term']}")
+    for name, value in summary.items():
+        table.add_row(name, json.dumps(value) if isinstance(value, dict) else str(value))
+    console.print(table)
+    console.print("Now run `bca up` to decide the pending approvals in the dashboard.")
+
+
+def login_tokens(settings: Settings, term: str) -> list[tuple[str, str, str]]:
+    """(role, subject, token) of an advisor, an instructor and a registrar with work waiting."""
+    from policies.rbac import Principal
+    from runtime.api.auth import mint_token
+    from runtime.db import make_engine
+    from runtime.pipeline import approval_queue
+
+    banner = make_engine(settings.banner_url)
+    found: dict[Role, str] = {}
+    try:
+        with approval_queue(settings) as queue:
+            for pending in queue.pending():
+                request = pending.request
+                subject = request.subject
+                role, candidates = Role.REGISTRAR, ["registrar"]
+                with banner.connect() as conn:
+                    if request.approver is Approver.STUDENT_ADVISOR:
+                        role = Role.ADVISOR
+                        candidates = [str(p) for p in conn.execute(  # type: ignore[var-annotated]
+                            text("SELECT sgradvr_advr_pidm FROM sgradvr WHERE sgradvr_pidm = :p"),
+                            {"p": subject.get("student")}).scalars()]  # fmt: skip
+                    elif request.approver is Approver.INSTRUCTOR_OF_RECORD:
+                        role = Role.INSTRUCTOR
+                        candidates = [str(p) for p in conn.execute(  # type: ignore[var-annotated]
+                            text("SELECT sirasgn_pidm FROM sirasgn WHERE sirasgn_term_code = :t"
+                                 " AND sirasgn_crn = :c"),
+                            {"t": term, "c": subject.get("crn")}).scalars()]  # fmt: skip
+                if role in found:
+                    continue
+                for who in candidates:
+                    pidm = int(who) if who.isdigit() else None
+                    if queue.pending(Principal(actor=f"person:{who}", role=role, pidm=pidm,
+                                               term=term)):  # fmt: skip
+                        found[role] = who
+                        break
+    finally:
+        banner.dispose()
+    return [
+        (role.value, who, mint_token(settings, role=role, subject=who, term=term))
+        for role, who in sorted(found.items())
+    ]
+
+
+def up(
+    host: Annotated[str, typer.Option(help="Interface the API and dashboard listen on.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="TCP port of the API and dashboard.")] = 8000,
+    students: Annotated[int, typer.Option(min=1, help="Students, if Banner is empty.")] = (
+        DEMO_STUDENTS
+    ),
+    sections: Annotated[int, typer.Option(min=1, help="Sections, if Banner is empty.")] = (
+        DEMO_SECTIONS
+    ),
+) -> None:
+    """Start everything on the embedded default and stay up until Ctrl-C."""
+    import uvicorn
+
+    from app import create_app
+    from runtime.db import make_engine
+    from runtime.demo import embedded_world
+    from runtime.inbox import Inbox
+    from runtime.pipeline import AgentHandler
+    from runtime.scheduler import Scheduler
+    from runtime.worker import InProcessWorker
+
+    console = Console()
+    webhook = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/webhooks/canvas"
+    with console.status("Starting Banner sandbox, Canvas simulator and users..."):
+        world = embedded_world(
+            get_settings(), students=students, sections=sections, webhook_url=webhook
+        )
+        settings, sim, term = world.__enter__()
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+    handler: AgentHandler | None = None
+    try:
+        inbox = Inbox(make_engine(settings.database_url))
+        inbox.create_schema()
+        handler = AgentHandler.from_settings(settings)
+        worker = InProcessWorker(inbox, handler, worker_id=f"up:{datetime.now(UTC):%H%M%S}")
+        threads += [
+            threading.Thread(target=worker.run, args=(stop,), daemon=True),
+            threading.Thread(target=Scheduler(inbox, lambda: [term]).run, args=(stop,),
+                             daemon=True),
+        ]  # fmt: skip
+        for thread in threads:
+            thread.start()
+        console.print(f"Canvas simulator: {sim.base_url}   term {term}")
+        console.print(f"Dashboard: http://{host}:{port}/dashboard   API: http://{host}:{port}/docs")
+        for role, who, token in login_tokens(settings, term):
+            console.print(f"[bold]{role}[/] {who}:", soft_wrap=True)
+            console.print(token, soft_wrap=True, highlight=False)
+        console.print("Ctrl-C stops everything.")
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
+        )
+        server.run()
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        if handler is not None:
+            handler.close()
+        world.__exit__(None, None, None)

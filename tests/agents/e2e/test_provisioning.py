@@ -1,0 +1,135 @@
+"""Section provisioning from a department template, and cancelled sections handed to a person."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from agents.deps import ProvisioningConfig
+from policies.pii import Redactor
+from runtime.settings import Settings
+from sandbox.canvas.testing import SimulatorHandle
+from tests.agents.e2e.conftest import TERM, World, add_canvas_users, make_world, people
+from tools.canvas.client import CanvasClient
+
+
+def group_crns(world: World, group: str = "XA") -> list[str]:
+    rows = world.sql(
+        "SELECT ssrxlst_crn FROM ssrxlst WHERE ssrxlst_term_code = :t AND ssrxlst_xlst_group = :g"
+        " ORDER BY ssrxlst_crn",
+        t=TERM, g=group,
+    )  # fmt: skip
+    return [str(crn) for (crn,) in rows]
+
+
+def instructors(world: World, crn: str) -> dict[int, str]:
+    rows = world.sql(
+        "SELECT a.sirasgn_pidm, p.spriden_id FROM sirasgn a JOIN spriden p"
+        " ON p.spriden_pidm = a.sirasgn_pidm AND p.spriden_change_ind IS NULL"
+        " WHERE a.sirasgn_term_code = :t AND a.sirasgn_crn = :c",
+        t=TERM, c=crn,
+    )  # fmt: skip
+    return {int(pidm): str(banner_id) for pidm, banner_id in rows}
+
+
+def templated_world(
+    banner: Engine,
+    sim: SimulatorHandle,
+    tmp_path: Path,
+    redactor: Redactor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> World:
+    """A world whose department of the XA group copies a template with two assignments.
+
+    The template mapping comes in through ``BCA_CANVAS_TEMPLATES``, as a deployment sets it.
+    """
+    setup = CanvasClient(sim.base_url, sim.token)
+    template = setup.account.create_course(course={"name": "Template", "course_code": "TPL"})
+    template.create_assignment({"name": "Lab report", "points_possible": 20, "published": True})
+    template.create_assignment({"name": "Final exam", "points_possible": 50, "published": True})
+    setup.close()
+    with banner.connect() as conn:
+        subjects = {
+            str(s)
+            for (s,) in conn.exec_driver_sql(
+                "SELECT DISTINCT ssbsect_subj_code FROM ssbsect JOIN ssrxlst"
+                " ON ssrxlst_term_code = ssbsect_term_code AND ssrxlst_crn = ssbsect_crn"
+            )
+        }
+    monkeypatch.setenv("BCA_CANVAS_TEMPLATES", json.dumps(dict.fromkeys(subjects, template.id)))
+    configured = ProvisioningConfig.from_settings(Settings(), term_share=0.1)
+    assert configured.templates == dict.fromkeys(subjects, template.id)
+    return make_world(banner, sim, tmp_path, redactor, templates=configured.templates)
+
+
+def test_a_new_section_gets_its_group_course_copied_from_the_template_and_its_teachers(
+    banner: Engine,
+    sim: SimulatorHandle,
+    tmp_path: Path,
+    redactor: Redactor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = templated_world(banner, sim, tmp_path, redactor, monkeypatch)
+    add_canvas_users(world.client, [b for _, b in people(banner)])
+    crns = group_crns(world)
+    assert len(crns) == 2
+    outcome = world.handle(
+        kind="banner.section.created", event_id="new-sec", term_code=TERM, crn=crns[1]
+    )
+    assert outcome.status == "done", outcome
+    teachers = instructors(world, crns[1])
+    assert teachers and outcome.figures["teachers_enrolled"] == len(teachers)
+
+    course = world.canvas.get_course(f"{TERM}-XA", use_sis_id=True)  # the group is one course
+    assert sorted(a.name for a in course.get_assignments()) == ["Final exam", "Lab report"]
+    assert sorted(s.sis_section_id for s in course.get_sections()) == [
+        f"{TERM}-{crn}" for crn in crns
+    ]  # one Canvas section per CRN
+    section = world.canvas.get_section(f"{TERM}-{crns[1]}", use_sis_id=True)
+    enrolled = {e.sis_user_id for e in section.get_enrollments(type=["TeacherEnrollment"])}
+    assert enrolled == set(teachers.values())
+
+    again = world.handle(
+        kind="banner.section.changed", event_id="sec-again", term_code=TERM, crn=crns[0]
+    )  # the partner's event finds the course made, and copies nothing twice
+    assert again.status == "done", again
+    assert len(list(course.get_assignments())) == 2
+
+
+def test_an_instructor_without_a_canvas_account_becomes_an_exception(
+    banner: Engine,
+    sim: SimulatorHandle,
+    tmp_path: Path,
+    redactor: Redactor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = templated_world(banner, sim, tmp_path, redactor, monkeypatch)
+    crn = group_crns(world)[0]
+    teachers = instructors(world, crn)
+    missing = min(teachers)
+    add_canvas_users(world.client, [b for p, b in people(banner) if p != missing])
+    outcome = world.handle(
+        kind="banner.section.created", event_id="nouser", term_code=TERM, crn=crn
+    )
+    assert outcome.status == "needs_person", outcome
+    assert outcome.figures["teachers_enrolled"] == len(teachers) - 1
+    state = world.graph.get_state({"configurable": {"thread_id": "event:nouser"}})
+    [exception] = state.values["exceptions"]
+    assert exception["kind"] == "canvas_user_missing"
+    assert (exception["pidm"], exception["term"], exception["crn"]) == (missing, TERM, crn)
+    course = world.canvas.get_course(f"{TERM}-XA", use_sis_id=True)
+    assert len(list(course.get_assignments())) == 2  # the course is made all the same
+
+
+def test_a_section_outside_the_window_gets_no_course_yet(world: World) -> None:
+    [(crn,)] = world.sql(
+        "SELECT min(ssbsect_crn) FROM ssbsect WHERE ssbsect_term_code = :t"
+        " AND ssbsect_ssts_code = 'A' AND ssbsect_ptrm_start_date > '2025-10-15'",
+        t=TERM,
+    )
+    outcome = world.handle(kind="banner.section.created", event_id="early", term_code=TERM, crn=crn)
+    assert outcome.status == "noop" and "its Canvas course is made from" in outcome.detail
+    assert list(world.canvas.get_account(1).get_courses()) == []

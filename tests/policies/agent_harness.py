@@ -47,7 +47,9 @@ def call(name: str, args: dict[str, Any], id_: str = "c1", text: str = "") -> AI
     return AIMessage(text, tool_calls=[{"name": name, "args": args, "id": id_}])
 
 
-def agent(guard: Guard, principal: Principal, model: ScriptedModel) -> CompiledStateGraph[Any]:
+def agent(
+    guard: Guard, principal: Principal, model: ScriptedModel
+) -> CompiledStateGraph[MessagesState, ToolContext, MessagesState, MessagesState]:
     bound = model.bind_tools(guarded_tools(guard.policy, principal.role))
 
     def think(state: MessagesState) -> dict[str, list[BaseMessage]]:

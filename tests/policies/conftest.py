@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Row, text
 
 from policies.audit import AuditLog
 from policies.guard import Guard
@@ -44,21 +44,22 @@ class Cast:
 
 def _cast(engine: Engine) -> Cast:
     with engine.connect() as conn:
-        advising = conn.execute(
+        # (student pidm, advisor pidm, effective term), typed as the Banner schema declares them
+        advising: Sequence[Row[int, int, str]] = conn.execute(
             text(
                 "SELECT sgradvr_pidm, sgradvr_advr_pidm, sgradvr_term_code_eff FROM sgradvr "
                 "WHERE sgradvr_term_code_eff <= :t"
             ),
             {"t": TERM},
         ).all()
-        teaching = conn.execute(
+        teaching: Sequence[Row[str, int, str | None]] = conn.execute(
             text(
                 "SELECT sirasgn_crn, sirasgn_pidm, sirasgn_primary_ind FROM sirasgn "
                 "WHERE sirasgn_term_code = :t"
             ),
             {"t": TERM},
         ).all()
-        roster = conn.execute(
+        roster: Sequence[Row[str, int]] = conn.execute(
             text(
                 "SELECT sfrstcr_crn, sfrstcr_pidm FROM sfrstcr JOIN stvrsts "
                 "ON stvrsts_code = sfrstcr_rsts_code "
@@ -66,19 +67,19 @@ def _cast(engine: Engine) -> Cast:
             ),
             {"t": TERM},
         ).all()
-        sections = [r[0] for r in conn.execute(text("SELECT ssbsect_crn FROM ssbsect"))]
+        sections: list[str] = [r[0] for r in conn.execute(text("SELECT ssbsect_crn FROM ssbsect"))]
     latest: dict[int, str] = {}
     for student, _advisor, eff in advising:
         latest[student] = max(latest.get(student, eff), eff)
-    advisors = defaultdict(set)
+    advisors: defaultdict[int, set[int]] = defaultdict(set)
     for student, advisor, eff in advising:
         if eff == latest[student]:
             advisors[student].add(advisor)
     primary = {crn: pidm for crn, pidm, ind in teaching if ind == "Y"}
-    taught = defaultdict(set)
+    taught: defaultdict[int, set[str]] = defaultdict(set)
     for crn, pidm, _ind in teaching:
         taught[pidm].add(crn)
-    on_roster = defaultdict(set)
+    on_roster: defaultdict[str, set[int]] = defaultdict(set)
     for crn, pidm in roster:
         on_roster[crn].add(pidm)
     staff = {p for s in advisors.values() for p in s} | {p for _, p, _ in teaching}

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 from sqlalchemy import Engine
 
@@ -53,7 +54,7 @@ class GradeRun:
         )
         self.app = agent(guard, principal, model)
         self.ctx = context(principal, banner, redactor, vault=self.vault)
-        self.config: Any = {"configurable": {"thread_id": f"grade-{principal.actor}"}}
+        self.config: RunnableConfig = {"configurable": {"thread_id": f"grade-{principal.actor}"}}
         result = self.app.invoke(
             {"messages": [HumanMessage("Post the final grades.")]}, self.config, context=self.ctx
         )

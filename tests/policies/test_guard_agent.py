@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.tools import StructuredTool
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode
 from sqlalchemy import Engine
@@ -77,6 +78,7 @@ def test_prompt_injection_cannot_make_the_support_agent_read_another_student(
         context=ctx,
     )
     first, second, third, fourth = _tool_messages(result)
+    assert isinstance(first.content, str)
     assert first.status == "error" and first.content.startswith("Denied by policy:")
     assert "authenticated student" in first.content and "out of scope" in first.content
     assert third.status == "error" and "out of scope" in third.content
@@ -143,8 +145,9 @@ def test_tools_refuse_to_run_outside_the_guard(
     cast: Cast, banner: Engine, guard: Guard, redactor: Redactor
 ) -> None:
     [tool] = [t for t in guarded_tools(guard.policy, Role.SUPPORT) if t.name == "banner_get_holds"]
+    assert isinstance(tool, StructuredTool) and tool.func is not None
     with pytest.raises(OutsideGuard):
-        tool.func(runtime=None, pidm=cast.student)  # type: ignore[misc]
+        tool.func(runtime=None, pidm=cast.student)
     graph = StateGraph(
         MessagesState, context_schema=type(context(support_for(cast), banner, redactor))
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 from sqlalchemy import Engine
 
@@ -39,13 +40,14 @@ def test_approved_outreach_reaches_canvas_reidentified(
     client: CanvasClient,
 ) -> None:
     person = reads.person_by_pidm(banner, cast.student)
+    assert person.first_name, "the outreach greets the student by first name"
     client.account.create_user(
         {"unique_id": person.preferred_email, "sis_user_id": person.banner_id},
         user={"name": f"{person.first_name} {person.last_name}"},
     )
     vault = PseudonymVault()
     pidm = vault.pseudonym(PiiType.PIDM, str(cast.student))
-    first = vault.pseudonym(PiiType.PERSON, person.first_name or "")
+    first = vault.pseudonym(PiiType.PERSON, person.first_name)
     principal = Principal(actor="agent:alert", role=Role.ALERT, term=cast.term)
     body = f"Hi {first}, you have missed two assignments. Can we talk this week?"
     model = scripted(
@@ -54,7 +56,7 @@ def test_approved_outreach_reaches_canvas_reidentified(
     )
     app = agent(guard, principal, model)
     ctx = context(principal, banner, redactor_for(banner), canvas=client, vault=vault)
-    config = {"configurable": {"thread_id": "outreach"}}
+    config: RunnableConfig = {"configurable": {"thread_id": "outreach"}}
     paused = app.invoke({"messages": [HumanMessage("Weekly at-risk scan.")]}, config, context=ctx)
     request = ApprovalRequest.model_validate(paused["__interrupt__"][0].value)
     assert request.approver is Approver.STUDENT_ADVISOR
@@ -89,7 +91,7 @@ def test_outreach_needs_the_students_own_advisor(
     )
     app = agent(guard, principal, model)
     ctx = context(principal, banner, redactor_for(banner), canvas=client, vault=vault)
-    config = {"configurable": {"thread_id": "outreach-other"}}
+    config: RunnableConfig = {"configurable": {"thread_id": "outreach-other"}}
     paused = app.invoke({"messages": [HumanMessage("Scan.")]}, config, context=ctx)
     request = ApprovalRequest.model_validate(paused["__interrupt__"][0].value)
     decision = {

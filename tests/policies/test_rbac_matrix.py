@@ -170,6 +170,7 @@ def outcome(result: dict[str, Any], ran: list[str]) -> str:
     message = result["messages"][-1]
     assert isinstance(message, ToolMessage)
     if message.status == "error":
+        assert isinstance(message.content, str)
         assert message.content.startswith("Denied by policy: ")
         assert ran == []
         return "-"

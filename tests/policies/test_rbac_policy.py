@@ -113,4 +113,4 @@ def test_principal_must_fit_its_role() -> None:
     with pytest.raises(ValidationError, match="on behalf of an authenticated student"):
         Principal(actor="agent:support", role=Role.SUPPORT)
     with pytest.raises(ValidationError):
-        Principal(actor="agent:x", role="janitor")  # type: ignore[arg-type]
+        Principal(actor="agent:x", role="janitor")

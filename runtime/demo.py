@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from canvasapi import Canvas
 from sqlalchemy import Engine, text
 
 from agents.events import (
@@ -235,8 +236,8 @@ class Replay:
             code=code, d=when, t=self.term, p=pidm, c=crn,
         )  # fmt: skip
 
-    def activity(self, days: int = 21) -> int:
-        """Simulated student activity in every course of the term; returns how many courses."""
+    def activity(self, days: int = 21) -> list[int]:
+        """Simulated student activity in every course of the term; returns the courses."""
         with self.sim.sim.transaction() as tx:
             rows = tx.conn.execute(
                 "SELECT id FROM courses WHERE sis_course_id LIKE ? AND workflow_state != 'deleted'",
@@ -245,7 +246,21 @@ class Replay:
         for n, (course_id,) in enumerate(rows):
             simulate(self.sim.sim, str(course_id), ActivityRequest(days=days, seed=n))
             self.step("student activity", n + 1, len(rows))
-        return len(rows)
+        return [int(course_id) for (course_id,) in rows]
+
+    def grading_scheme(self, course_ids: list[int]) -> None:
+        """The registrar's letter-grade scheme on the account, used by every course of the term.
+
+        Grade passback refuses courses without a scheme (scores cannot become letters).
+        """
+        canvas = Canvas(self.sim.base_url, self.sim.token)
+        account = canvas.get_account(self.settings.canvas_account_id)
+        letters = [("A", 90), ("B", 80), ("C", 70), ("D", 60), ("F", 0)]
+        standard = account.add_grading_standards(
+            "Letter grades", [{"name": n, "value": v} for n, v in letters]
+        )
+        for course_id in course_ids:
+            canvas.get_course(course_id).update(course={"grading_standard_id": standard.id})
 
     def scheduled(self, phase: str, event: Event) -> None:
         """One scheduled job through the inbox."""
@@ -272,6 +287,7 @@ def replay_term_start(
         changes = replay.drops_and_promotions()
         replay.process("drops and wait-list promotions", changes)
         courses = replay.activity()
+        replay.grading_scheme(courses)
         stamp = f"{replay.now:%Y%m%dT%H%M%S}"
         replay.scheduled(
             "engagement scan",
@@ -294,7 +310,7 @@ def replay_term_start(
         figures = replay.handler.pipeline.ledger.figures("banner.")
         return {
             "term": term,
-            "sections_provisioned": courses,
+            "sections_provisioned": len(courses),
             "registrations": len(adds),
             "drops_and_promotions": len(changes),
             "enrollments_synced": int(figures.get("enroll", 0)),

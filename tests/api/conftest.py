@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,7 +27,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Row, text
 
 from agents.checkpoints import open_checkpointer
 from app import create_app
@@ -75,7 +75,7 @@ def banner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 def people(banner: Engine) -> People:
     """Two advisors with disjoint advisees, read with plain SQL (not through policies.scope)."""
     with banner.connect() as conn:
-        rows = conn.execute(
+        rows: Sequence[Row[int, int]] = conn.execute(
             text(
                 "SELECT sgradvr_advr_pidm, sgradvr_pidm FROM sgradvr a WHERE "
                 "sgradvr_term_code_eff = (SELECT MAX(sgradvr_term_code_eff) FROM sgradvr b "
@@ -164,7 +164,7 @@ def settings(tmp_path: Path, banner: Engine) -> Settings:
         database_url=f"sqlite:///{tmp_path}/app.db",
         banner_url=str(banner.url),
         checkpoint_url=str(tmp_path / "checkpoints.db"),
-        auth_secret="test-secret-of-at-least-32-bytes-long!",  # type: ignore[arg-type]
+        auth_secret="test-secret-of-at-least-32-bytes-long!",
     )
 
 

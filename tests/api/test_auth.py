@@ -7,6 +7,7 @@ import threading
 import time
 from contextlib import nullcontext
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
 
 import jwt
 import pytest
@@ -44,12 +45,13 @@ def test_missing_malformed_and_expired_tokens_are_401(client, settings):
 def test_claims_are_checked(client, settings):
     secret = settings.auth_secret.get_secret_value()
     exp = int(time.time()) + 60
-    for claims, says in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"sub": "42", "role": "dean", "exp": exp}, "role"),
         ({"sub": "staff-7", "role": "advisor", "exp": exp}, "needs a Banner PIDM"),
         ({"role": "advisor", "exp": exp}, "sub"),
         ({"sub": "42", "role": "advisor"}, "exp"),
-    ]:
+    ]
+    for claims, says in cases:
         response = client.get(
             "/api/approvals", headers={"Authorization": f"Bearer {jwt.encode(claims, secret)}"}
         )

@@ -75,6 +75,7 @@ def test_banner_sections_and_registrations():
 
 def test_canvas_enrollments_without_sis_ids_are_not_the_planners():
     row = from_canvas_enrollment(enrollment())
+    assert row is not None
     assert (row.role, row.state, row.section_sis_id) == (
         EnrollmentRole.TEACHER,
         EnrollmentState.INACTIVE,
@@ -154,7 +155,11 @@ def test_standing_uses_the_overall_gpa_of_the_students_level():
     )  # fmt: skip
     holds = HoldSummary(pidm=7, as_of=date(2026, 10, 1), holds=[hold], blocks_registration=True)
     facts = from_banner_standing(standing, gpa, holds)
-    assert (facts.gpa, facts.academic_standing, facts.active_holds) == (2.4, "PR", {"AR"})
+    assert (facts.gpa, facts.academic_standing, facts.active_holds) == (
+        2.4,
+        "PR",
+        frozenset({"AR"}),
+    )
     assert from_banner_standing(None, None, None).gpa is None
 
 

@@ -128,7 +128,10 @@ def test_refusals():
         SECTION.model_copy(update={"scheme": None}), [student(90), student(50, 2)]
     )
     assert [d.refusal for d in no_scheme.decisions] == [RefusalReason.NO_GRADING_SCHEME] * 2
-    assert all(d.code is None and "10001" in d.refusal_explanation for d in no_scheme.decisions)
+    assert all(
+        d.code is None and d.refusal_explanation is not None and "10001" in d.refusal_explanation
+        for d in no_scheme.decisions
+    )
 
     rolled = decide(student(90, rolled_to_history=True))
     assert (rolled.refusal, rolled.code) == (RefusalReason.ROLLED_TO_HISTORY, None)

@@ -3,6 +3,7 @@ advisor approves, edits or rejects → advising comment → a suggested hold the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -141,7 +142,7 @@ def test_outreach_edit_reject_approve_then_comments_and_holds(
     )  # fmt: skip
     assert (figures["comments"], figures["holds_placed"]) == (len(comments), len(holds))
     with banner_copy.connect() as conn:
-        noted = conn.execute(
+        noted: Sequence[str] = conn.execute(
             text("SELECT szrcmnt_text FROM szrcmnt WHERE szrcmnt_pidm = :p"), {"p": student}
         ).scalars().all()  # fmt: skip
     assert any(c.startswith("Early-alert outreach sent") for c in noted)

@@ -39,7 +39,7 @@ def synthetic_term(seed: int = 20260904):
     # the first two of every forty sections form a cross-list group (50 groups, 100 sections)
     groups = {crn: (f"{i // 40:02}" if i % 40 < 2 else None) for i, crn in enumerate(crns)}
     sections = [BannerSection(crn=crn, xlist_group=groups[crn]) for crn in crns]
-    pairs = set()
+    pairs: set[tuple[int, str]] = set()
     while len(pairs) < REGISTRATIONS:
         pairs.add((rng.randrange(STUDENTS), rng.choice(crns)))
     registrations = []

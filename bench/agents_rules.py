@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import time
 from datetime import date, timedelta
+from pathlib import Path
+
+if Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    # Run as ``python bench/agents_rules.py``, bench/agents.py would shadow the agents package.
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from agents.rules.enrollment_status import TermPolicy
 from agents.rules.roster_plan import (

@@ -237,6 +237,15 @@ class ApplyPlanArgs(TermScopeArgs):
     digest: str | None = Field(None, description="Refuse unless the fresh plan has this digest.")
 
 
+class CanvasEnrollmentRefArgs(BaseModel):
+    """A Canvas enrollment as a Live Event names it (Canvas ids; the user's SIS id if sent)."""
+
+    course_id: int = Field(description="Canvas id of the enrollment's course.")
+    section_id: int | None = Field(None, description="Canvas id of its section, if known.")
+    user_id: int | None = Field(None, description="Canvas id of the enrolled user.")
+    user_sis_id: str | None = Field(None, description="The user's SIS id, when the event has it.")
+
+
 class MessageArgs(StudentArgs):
     """An outreach message to one student through the Canvas inbox."""
 
@@ -540,6 +549,14 @@ SPECS: tuple[ToolSpec, ...] = (
         "canvas_ensure_course", "write", _SECTION, SectionArgs, _ensure_course,
         "Make sure a section's Canvas course exists (from its department's template, else"
         " blank) with one section per CRN of its cross-list group.",
+    ),
+    _spec(
+        "canvas_locate_enrollment", "read", {}, CanvasEnrollmentRefArgs,
+        lambda c, a: roster_sync.locate_enrollment(
+            c.banner, c.lms(), a.course_id, a.section_id, a.user_id, a.user_sis_id
+        ),
+        "The Banner term, CRN and student a Canvas enrollment mirrors (by the section's and"
+        " the user's SIS ids), or why it mirrors none.",
     ),
     _spec(
         "canvas_enroll_instructors", "write", _SECTION, SectionArgs,

@@ -37,6 +37,7 @@ from agents.rules.roster_plan import (
     RosterPlan,
     SectionChange,
     SyncChannel,
+    banner_section_of,
     choose_channel,
     course_sis_id,
     mass_drop_verdict,
@@ -473,6 +474,54 @@ def apply_sync(
         exceptions=applier.exceptions[:MAX_LISTED_EXCEPTIONS],
         exceptions_total=len(applier.exceptions),
     )
+
+
+class EnrollmentOrigin(BaseModel):
+    """The Banner registration a Canvas enrollment mirrors, or why it mirrors none."""
+
+    model_config = ConfigDict(frozen=True)
+
+    term: str | None = None
+    crn: str | None = None
+    pidm: int | None = None
+    unmanaged: str | None = Field(
+        None, description="Why the enrollment is not Banner's to decide (set when term is None)."
+    )
+
+
+def locate_enrollment(
+    db: Engine,
+    client: CanvasClient,
+    course_id: int,
+    section_id: int | None,
+    user_id: int | None,
+    user_sis_id: str | None,
+) -> EnrollmentOrigin:
+    """Trace a Canvas enrollment (Live Event ids) back to the Banner term, CRN and student.
+
+    The section's SIS id names the term and CRN (the course's, when the event names no section
+    and the course holds one CRN); the user's SIS id is the Banner ID, whose PIDM Banner knows.
+    A section or user without a SIS id was made by hand in Canvas: not Banner's to decide.
+
+    Raises:
+        CanvasNotFound: Canvas has no such section, course or user.
+        PersonNotFound: the user's SIS id is no current Banner ID.
+    """
+    if section_id is not None:
+        place = f"Canvas section {section_id}"
+        sis_id = lookup.find_section_by_id(client, section_id).sis_section_id
+    else:
+        place = f"Canvas course {course_id}"
+        sis_id = lookup.find_course_by_id(client, course_id).sis_course_id
+    section = banner_section_of(sis_id) if sis_id else None
+    if section is None:
+        return EnrollmentOrigin(unmanaged=f"{place} names no single Banner section ({sis_id})")
+    if user_sis_id is None and user_id is not None:
+        user_sis_id = lookup.find_user_by_id(client, user_id).sis_user_id
+    if user_sis_id is None:
+        return EnrollmentOrigin(unmanaged="the Canvas user has no SIS id (no Banner person)")
+    term, crn = section
+    return EnrollmentOrigin(term=term, crn=crn, pidm=reads.person_by_id(db, user_sis_id).pidm)
 
 
 class InstructorReport(BaseModel):

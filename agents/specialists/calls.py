@@ -16,7 +16,6 @@ call can be resumed by another process, whose vault never saw this run's pseudon
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from langchain_core.messages import AIMessage, AnyMessage, ToolCall, ToolMessage
 from langgraph.graph import END, StateGraph
 from langgraph.types import Send
 
+from agents.rules.roster_plan import banner_section_of
 from agents.state import Outcome, OutcomeStatus
 from policies.guard import Guard
 from policies.pii import PseudonymVault
@@ -135,16 +135,12 @@ def finish(
     return {"outcome": Outcome(status=status, detail=detail, figures=figures or {}).model_dump()}
 
 
-_SECTION_COURSE = re.compile(r"^(?P<term>\d{6})-(?P<crn>\w{5})$")
-
-
 def section_of_course(course_id: str) -> tuple[str, str] | None:
     """(term, CRN) of a course addressed by its one-section SIS id (``{term}-{crn}``), else None.
 
     A numeric Canvas id or a cross-list group's course names no single section.
     """
-    match = _SECTION_COURSE.match(course_id)
-    return (match["term"], match["crn"]) if match else None
+    return banner_section_of(course_id)
 
 
 def list_sections(term: str) -> AIMessage:

@@ -8,8 +8,12 @@ Whole term (``scheduled.reconcile_term``): ``plan`` reads both sides and plans
 pinned by its digest and explained by its figures, to ``canvas_apply_roster_plan``: missing
 shells are provisioned, enrollments applied by REST or a SIS import, and a plan ending more than
 the configured share of a section's or the term's enrollments waits for a registrar (the guard's
-interrupt). ``canvas.enrollment`` events are not acted on alone: Canvas is never trusted over
-Banner, and the next reconciliation repairs any drift they reveal.
+interrupt).
+
+``canvas.enrollment`` (an enrollment created or changed in Canvas, perhaps by hand): ``locate``
+traces it to its Banner registration and the per-event sync re-applies the Banner rule for that
+student and section. Canvas is never trusted over Banner: a hand-made enrollment of a dropped
+student is ended; one that mirrors nothing in Banner is left alone and the outcome says why.
 """
 
 from __future__ import annotations
@@ -20,28 +24,29 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agents.deps import GraphDeps
-from agents.events import CanvasEnrollmentChanged, ReconcileTerm, parse_event
+from agents.events import ReconcileTerm, parse_event
 from agents.routing import ROLES, Specialist
 from agents.specialists.calls import GuardedSteps, compose, finish, results
-from agents.specialists.sync import APPLY, Compiled, build_event_sync, exceptions_of, refused
+from agents.specialists.sync import (
+    APPLY,
+    Compiled,
+    build_event_sync,
+    exceptions_of,
+    locate,
+    refused,
+)
 from agents.state import AgentState, OutcomeStatus
 from tools.registry import ToolContext
 
 PLAN = "canvas_plan_roster"
 EVENT_REASONING = (
-    "Banner event {kind} for section {term}/{crn}: make this student's Canvas enrollment match"
+    "Event {kind} for section {term}/{crn}: make this student's Canvas enrollment match"
     " Banner (census and wait-list rules)."
 )
 
 
 def _plan(state: AgentState) -> dict[str, Any]:
     event = parse_event(state["event"])
-    if isinstance(event, CanvasEnrollmentChanged):
-        return finish(
-            "noop",
-            "Canvas enrollment changes are not trusted over Banner; the term's reconciliation"
-            " repairs any drift",
-        )
     assert isinstance(event, ReconcileTerm)
     text = f"Reconcile term {event.term_code}: plan what makes Canvas match Banner."
     return {"messages": [compose(PLAN, {"term": event.term_code}, f"{event.event_id}:plan", text)]}
@@ -142,13 +147,19 @@ def build(deps: GraphDeps) -> Compiled:
     whole_term = _whole_term(deps)
 
     def route(state: AgentState) -> str:
-        kind = state["event"].get("kind")
-        return "registration" if str(kind).startswith("banner.registration.") else "term"
+        kind = str(state["event"].get("kind"))
+        if kind == "canvas.enrollment":
+            return "locate"
+        return "registration" if kind.startswith("banner.registration.") else "term"
 
     graph = StateGraph(AgentState, context_schema=ToolContext)
+    graph.add_node("locate", locate)
     graph.add_node("registration", per_event)
     graph.add_node("term", whole_term)
-    graph.add_conditional_edges(START, route, ["registration", "term"])
+    graph.add_conditional_edges(START, route, ["locate", "registration", "term"])
+    GuardedSteps(graph, deps.guard, ROLES[Specialist.ROSTER]).add(
+        "locate", "locate_tools", "registration"
+    )
     graph.add_edge("registration", END)
     graph.add_edge("term", END)
     return graph.compile()

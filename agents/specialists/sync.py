@@ -5,6 +5,10 @@ the event's student and CRN, and the tool re-reads Banner and Canvas and plans b
 wait-list rules. So an event that arrives out of order (a drop before its add) or twice plans
 what Banner says *now*, usually nothing, and the outcome says so. The figures and exceptions of
 the result become the run's :class:`Outcome`.
+
+A ``canvas.enrollment`` event is a trigger too: :func:`locate` first traces its Canvas ids back
+to the Banner term, CRN and student (``canvas_locate_enrollment``), and the same scoped apply
+follows, so Canvas is corrected to what Banner says, never the other way round.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agents.deps import GraphDeps
-from agents.events import _RegistrationEvent, parse_event
+from agents.events import CanvasEnrollmentChanged, _RegistrationEvent, parse_event
 from agents.routing import ROLES, Specialist
 from agents.specialists.calls import CallResult, GuardedSteps, real_pidm, results
 from agents.specialists.calls import compose as compose_call
@@ -28,6 +32,7 @@ from tools.registry import ToolContext
 Compiled = CompiledStateGraph[AgentState, ToolContext, AgentState, AgentState]
 
 APPLY = "canvas_apply_roster_plan"
+LOCATE = "canvas_locate_enrollment"
 
 
 def exceptions_of(result: CallResult, runtime: Runtime[ToolContext]) -> list[dict[str, Any]]:
@@ -77,26 +82,73 @@ def applied_outcome(data: Mapping[str, Any], what: str) -> Outcome:
     return Outcome(status="done", detail=f"{what}: {done}", figures=figures)
 
 
+Target = tuple[str, str, int]
+"""The (term, CRN, PIDM) a per-event sync covers."""
+
+
+def locate(state: AgentState) -> dict[str, Any]:
+    """A Canvas enrollment event: ask which Banner registration it mirrors (``LOCATE``)."""
+    event = parse_event(state["event"])
+    assert isinstance(event, CanvasEnrollmentChanged)
+    args = {
+        "course_id": event.course_id,
+        "section_id": event.section_id,
+        "user_id": event.user_id,
+        "user_sis_id": event.user_sis_id,
+    }
+    text = f"Canvas {event.kind} in course {event.course_id}: find the Banner registration."
+    return {"messages": [compose_call(LOCATE, args, f"{event.event_id}:locate", text)]}
+
+
+def _target(state: AgentState, runtime: Runtime[ToolContext]) -> Target | Outcome:
+    """The registration to sync: the Banner event's, or the one a Canvas event was traced to.
+
+    A Canvas enrollment that cannot be traced ends here: ``noop`` when it is not Banner's to
+    decide (no SIS ids), a dead letter when Canvas or Banner does not know its objects.
+    """
+    event = parse_event(state["event"])
+    if isinstance(event, _RegistrationEvent):
+        return event.term_code, event.crn, event.pidm
+    assert isinstance(event, CanvasEnrollmentChanged)
+    found = results(state.get("messages", []), [f"{event.event_id}:locate"])
+    located = next(iter(found.values()))
+    what = f"{event.kind} in Canvas course {event.course_id}"
+    if not located.ok:
+        refusal = refused(located)
+        return refusal.model_copy(update={"detail": f"{what}: {refusal.detail}"})
+    origin = located.data
+    if origin["term"] is None:
+        return Outcome(status="noop", detail=f"{what}: {origin['unmanaged']}; left alone")
+    return origin["term"], origin["crn"], real_pidm(runtime.context.vault, origin["pidm"])
+
+
 def build_event_sync(deps: GraphDeps, specialist: Specialist, reasoning: str) -> Compiled:
     """``compose`` (one scoped apply call) → guarded ``tools`` → ``finish`` (the outcome).
 
-    ``reasoning`` is formatted with the event's fields and quoted by the guard in the audit and
-    in any approval request; it must name no person (term, CRN and kind only).
+    The registration is the Banner event's own, or (``canvas.enrollment``) the one
+    :func:`locate` traced it to earlier in the run: the Banner rule is re-applied for that
+    student and section, so an enrollment made by hand for a dropped student is corrected.
+    ``reasoning`` is formatted with the event's kind, term and CRN and quoted by the guard in
+    the audit and in any approval request; it must name no person.
     """
 
-    def compose(state: AgentState) -> dict[str, Any]:
+    def compose(state: AgentState, runtime: Runtime[ToolContext]) -> dict[str, Any]:
         event = parse_event(state["event"])
-        assert isinstance(event, _RegistrationEvent)
-        args = {"term": event.term_code, "crns": [event.crn], "pidm": event.pidm}
-        text = reasoning.format(kind=event.kind, term=event.term_code, crn=event.crn)
+        target = _target(state, runtime)
+        if isinstance(target, Outcome):
+            return {"outcome": target.model_dump()}
+        term, crn, pidm = target
+        args = {"term": term, "crns": [crn], "pidm": pidm}
+        text = reasoning.format(kind=event.kind, term=term, crn=crn)
         return {"messages": [compose_call(APPLY, args, f"{event.event_id}:apply", text)]}
 
     def finish(state: AgentState, runtime: Runtime[ToolContext]) -> dict[str, Any]:
         event = parse_event(state["event"])
-        assert isinstance(event, _RegistrationEvent)
+        target = _target(state, runtime)
+        assert not isinstance(target, Outcome)
         found = results(state.get("messages", []), [f"{event.event_id}:apply"])
         result = next(iter(found.values()))
-        what = f"{event.kind} {event.term_code}/{event.crn}"
+        what = f"{event.kind} {target[0]}/{target[1]}"
         if not result.ok:
             return {"outcome": refused(result).model_dump()}
         return {

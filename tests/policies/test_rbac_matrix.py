@@ -62,6 +62,7 @@ canvas_plan_roster           A    A     -     -     -    -    -     -     A     
 canvas_apply_roster_plan     P    P     -     -     -    -    -     -     -     -     -
 canvas_ensure_course         A    -     -     -     -    -    -     -     -     -     -
 canvas_enroll_instructors    A    -     -     -     -    -    -     -     -     -     -
+canvas_locate_enrollment     -    A     -     -     -    -    -     -     -     -     -
 """
 
 
@@ -105,6 +106,7 @@ def _args(tool: str, student: int, crn: str, term: str) -> dict[str, Any]:
         "canvas_send_message": {"subject": "Checking in", "body": "How is the term going?"},
         "canvas_plan_roster": {"term": term},
         "canvas_apply_roster_plan": {"term": term, "crns": [crn]},
+        "canvas_locate_enrollment": {"course_id": 1, "section_id": 1, "user_id": 1},
     }
     return {**args, **extra.get(tool, {})}
 

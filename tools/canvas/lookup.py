@@ -1,4 +1,4 @@
-"""Finding Canvas users, courses and sections by SIS id.
+"""Finding Canvas users, courses and sections by SIS id (or, for Live Events, by Canvas id).
 
 The ``get_*`` functions return canvasapi objects for the other operations to act on; the
 ``find_*`` tools return typed results. Both raise :class:`CanvasNotFound` (kind and SIS id) when
@@ -65,3 +65,24 @@ def find_section(client: CanvasClient, sis_section_id: str) -> SectionInfo:
 def find_user(client: CanvasClient, sis_user_id: str) -> UserInfo:
     """Look up a user by SIS id (the Banner ID), to enroll or message them."""
     return UserInfo.of(get_user(client, sis_user_id))
+
+
+@canvas_operation
+def find_course_by_id(client: CanvasClient, canvas_id: int) -> CourseInfo:
+    """A course by its Canvas id (what Live Events carry), to learn its SIS id."""
+    with missing_is("course", canvas_id=canvas_id):
+        return CourseInfo.of(client.canvas.get_course(canvas_id))
+
+
+@canvas_operation
+def find_section_by_id(client: CanvasClient, canvas_id: int) -> SectionInfo:
+    """A section by its Canvas id (what Live Events carry), to learn its SIS id."""
+    with missing_is("section", canvas_id=canvas_id):
+        return SectionInfo.of(client.canvas.get_section(canvas_id))
+
+
+@canvas_operation
+def find_user_by_id(client: CanvasClient, canvas_id: int) -> UserInfo:
+    """A user by Canvas id (what Live Events carry), to learn their SIS id (the Banner ID)."""
+    with missing_is("user", canvas_id=canvas_id):
+        return UserInfo.of(client.canvas.get_user(canvas_id))

@@ -5,8 +5,15 @@
 ``ensure`` makes the course from the department's template (``canvas_ensure_course``: one Canvas
 section per CRN, a cross-list group in one course); ``staff`` enrolls the SIRASGN instructors
 (``canvas_enroll_instructors``); ``record`` sets the outcome. An instructor with no Canvas
-account becomes a :class:`PersonException`. A cancelled section is handed to a person: whether its
-course is concluded or deleted, and what students are told, is not a rule's call.
+account becomes a :class:`PersonException`.
+
+A cancelled section is handed to a person: whether its course is concluded or deleted, and what
+students are told, is not a rule's call. ``decide`` then asks Canvas who still has access
+(``canvas_list_enrollments`` on the CRN's section) instead of making a course, and the exception
+names what the person needs: the course (title, Canvas SIS id, a cross-list group's shared
+course), Banner's enrolled and wait-listed counts and Canvas's students with access. The counts
+are in the outcome's figures too; the sentence carries them to the exceptions queue, whose
+records have no room for more fields.
 """
 
 from __future__ import annotations
@@ -21,12 +28,16 @@ from agents.deps import GraphDeps
 from agents.events import SectionCancelled, SectionChanged, SectionCreated, parse_event
 from agents.routing import ROLES, Specialist
 from agents.rules.provisioning import not_due_reason, provisioning_due
-from agents.specialists.calls import GuardedSteps, compose, finish, results
+from agents.rules.roster_plan import course_sis_id
+from agents.specialists.calls import CallResult, GuardedSteps, compose, finish, results
 from agents.specialists.sync import Compiled, exceptions_of, refused
 from agents.state import AgentState, PersonException
 from tools.registry import ToolContext
 
 READ, ENSURE, STAFF = "banner_get_section", "canvas_ensure_course", "canvas_enroll_instructors"
+LIST = "canvas_list_enrollments"
+ACCESS = frozenset({"active", "invited"})
+"""Canvas enrollment states that still give a student the course."""
 
 
 SectionEvent = SectionCreated | SectionChanged | SectionCancelled
@@ -59,17 +70,7 @@ def _decide(deps: GraphDeps) -> Any:
         status = str(found.data["status"])
         start = date.fromisoformat(found.data["start_date"]) if found.data["start_date"] else None
         if isinstance(event, SectionCancelled) or status == "C":
-            exception = PersonException(
-                kind="section_cancelled",
-                detail="Banner cancelled the section: decide whether its Canvas course (if any)"
-                " is concluded or deleted and what its students are told.",
-                term=event.term_code,
-                crn=event.crn,
-            )
-            return {
-                **finish("needs_person", f"{where} was cancelled"),
-                "exceptions": [exception.model_dump()],
-            }
+            return _call(event, LIST, f"{where} was cancelled: who still has its Canvas course?")
         window = deps.provisioning.window_days
         if not provisioning_due(status, start, deps.today(), window):
             return finish("noop", f"{where}: {not_due_reason(status, start, window)}")
@@ -78,9 +79,52 @@ def _decide(deps: GraphDeps) -> Any:
     return decide
 
 
+def _handover(event: SectionEvent, section: dict[str, Any], listed: CallResult) -> dict[str, Any]:
+    """A cancelled section for a person, with the course and who is (still) in it."""
+    where = f"section {event.term_code}/{event.crn}"
+    label = f"{section['subject']} {section['course_number']}-{section['sequence']}"
+    course = course_sis_id(event.term_code, event.crn, section["crosslist_group"])
+    group = section["crosslist_group"]
+    figures = {
+        "banner_enrolled": int(section["enrollment"]),
+        "banner_waitlisted": int(section["wait_count"]),
+    }
+    if listed.ok:
+        figures["canvas_with_access"] = sum(
+            e["type"] == "StudentEnrollment" and e["enrollment_state"] in ACCESS
+            for e in listed.data
+        )
+        shared = f" (shared with cross-list group {group})" if group else ""
+        canvas = (
+            f"Canvas course {course}{shared}:"
+            f" {figures['canvas_with_access']} students still have access"
+        )
+    else:
+        canvas = f"Canvas has no section for it yet ({listed.text})"
+    exception = PersonException(
+        kind="section_cancelled",
+        detail=f"Banner cancelled {label} {section['title'] or ''} ({where}) with"
+        f" {figures['banner_enrolled']} enrolled and {figures['banner_waitlisted']} wait-listed;"
+        f" {canvas}. Decide whether the course is concluded or deleted and what students are"
+        " told.",
+        term=event.term_code,
+        crn=event.crn,
+    )
+    return {
+        **finish("needs_person", f"{where} was cancelled", figures),
+        "exceptions": [exception.model_dump()],
+    }
+
+
 def _staff(state: AgentState) -> dict[str, Any]:
+    """Teachers for the course just ensured; for a cancelled section, the handover instead."""
     event = _event(state)
-    ensured = results(state.get("messages", []), [f"{event.event_id}:{ENSURE}"])
+    messages = state.get("messages", [])
+    listed = results(messages, [f"{event.event_id}:{LIST}"])
+    if listed:
+        section = results(messages, [f"{event.event_id}:{READ}"])[f"{event.event_id}:{READ}"]
+        return _handover(event, section.data, listed[f"{event.event_id}:{LIST}"])
+    ensured = results(messages, [f"{event.event_id}:{ENSURE}"])
     course = next(iter(ensured.values()))
     if not course.ok:
         return {"outcome": refused(course).model_dump()}
@@ -114,7 +158,7 @@ def build(deps: GraphDeps) -> Compiled:
     graph.add_edge(START, "read")
     steps = GuardedSteps(graph, deps.guard, ROLES[Specialist.PROVISIONING])
     steps.add("read", "read_tools", "decide")
-    steps.add("decide", "ensure_tools", "staff")
+    steps.add("decide", "ensure_tools", "staff")  # a cancelled section's LIST call too
     steps.add("staff", "staff_tools", "record")
     graph.add_edge("record", END)
     return graph.compile()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -133,3 +134,88 @@ def test_a_section_outside_the_window_gets_no_course_yet(world: World) -> None:
     outcome = world.handle(kind="banner.section.created", event_id="early", term_code=TERM, crn=crn)
     assert outcome.status == "noop" and "its Canvas course is made from" in outcome.detail
     assert list(world.canvas.get_account(1).get_courses()) == []
+
+
+def cancel(world: World, crn: str) -> tuple[int, int]:
+    """Banner cancels the section; returns its enrolled and wait-listed counts (SSBSECT)."""
+    world.sql(
+        "UPDATE ssbsect SET ssbsect_ssts_code = 'C' WHERE ssbsect_term_code = :t"
+        " AND ssbsect_crn = :c",
+        t=TERM, c=crn,
+    )  # fmt: skip
+    [(enrolled, waiting)] = world.sql(
+        "SELECT ssbsect_enrl, ssbsect_wait_count FROM ssbsect WHERE ssbsect_term_code = :t"
+        " AND ssbsect_crn = :c",
+        t=TERM, c=crn,
+    )  # fmt: skip
+    return int(enrolled), int(waiting)
+
+
+def handed_over(world: World, event_id: str) -> dict[str, Any]:
+    state = world.graph.get_state({"configurable": {"thread_id": f"event:{event_id}"}})
+    [exception] = state.values["exceptions"]
+    assert exception["kind"] == "section_cancelled"
+    return dict(exception)
+
+
+def test_a_cancelled_section_goes_to_a_person_with_its_course_and_counts(world: World) -> None:
+    crn = group_crns(world)[0]
+    made = world.handle(kind="banner.section.created", event_id="made", term_code=TERM, crn=crn)
+    assert made.status == "done", made
+    section = world.canvas.get_section(f"{TERM}-{crn}", use_sis_id=True)
+    students = [b for p, b in people(world.banner) if p not in instructors(world, crn)][:3]
+    enrolled = [
+        section.enroll_user(
+            world.canvas.get_user(b, "sis_user_id").id,
+            enrollment={"type": "StudentEnrollment", "enrollment_state": "active"},
+        )
+        for b in students
+    ]
+    enrolled[0].deactivate("inactivate")  # no access any more: not counted
+    banner_enrolled, banner_waiting = cancel(world, crn)
+
+    outcome = world.handle(
+        kind="banner.section.cancelled", event_id="gone", term_code=TERM, crn=crn
+    )
+    assert outcome.status == "needs_person", outcome
+    assert outcome.figures == {
+        "banner_enrolled": banner_enrolled,
+        "banner_waitlisted": banner_waiting,
+        "canvas_with_access": 2,
+    }
+    exception = handed_over(world, "gone")
+    [(subject, number, sequence, title)] = world.sql(
+        "SELECT s.ssbsect_subj_code, s.ssbsect_crse_numb, s.ssbsect_seq_numb,"
+        " coalesce(s.ssbsect_crse_title, c.scbcrse_title) FROM ssbsect s LEFT JOIN scbcrse c"
+        " ON c.scbcrse_subj_code = s.ssbsect_subj_code AND c.scbcrse_crse_numb ="
+        " s.ssbsect_crse_numb AND c.scbcrse_eff_term = (SELECT max(n.scbcrse_eff_term) FROM"
+        " scbcrse n WHERE n.scbcrse_subj_code = s.ssbsect_subj_code AND n.scbcrse_crse_numb ="
+        " s.ssbsect_crse_numb AND n.scbcrse_eff_term <= :t)"
+        " WHERE s.ssbsect_term_code = :t AND s.ssbsect_crn = :c",
+        t=TERM, c=crn,
+    )  # fmt: skip
+    detail = exception["detail"]
+    assert (
+        f"Banner cancelled {subject} {number}-{sequence} {title} (section {TERM}/{crn})" in detail
+    )
+    assert f"with {banner_enrolled} enrolled and {banner_waiting} wait-listed" in detail
+    assert f"Canvas course {TERM}-XA (shared with cross-list group XA)" in detail
+    assert "2 students still have access" in detail
+    assert (exception["term"], exception["crn"]) == (TERM, crn)
+    kept = section.get_enrollments(state=["active"], type=["StudentEnrollment"])
+    assert len(list(kept)) == 2  # nothing was ended: that is the person's call
+
+
+def test_a_cancelled_section_without_a_course_says_so(world: World) -> None:
+    [(crn,)] = world.sql(
+        "SELECT min(ssbsect_crn) FROM ssbsect LEFT JOIN ssrxlst ON ssrxlst_crn = ssbsect_crn"
+        " WHERE ssbsect_term_code = :t AND ssrxlst_crn IS NULL AND ssbsect_enrl > 0",
+        t=TERM,
+    )
+    banner_enrolled, _ = cancel(world, crn)
+    outcome = world.handle(kind="banner.section.changed", event_id="off", term_code=TERM, crn=crn)
+    assert outcome.status == "needs_person", outcome
+    assert outcome.figures["banner_enrolled"] == banner_enrolled > 0
+    assert "canvas_with_access" not in outcome.figures
+    detail = handed_over(world, "off")["detail"]
+    assert f"with {banner_enrolled} enrolled" in detail and "Canvas has no section" in detail

@@ -100,7 +100,7 @@ def test_outreach_paused_by_another_process_is_sent_with_the_real_name(
 ) -> None:
     settings = demo.settings.model_copy(update={"canvas_url": sim.base_url})
     tokens = {role: (who, token) for role, who, token in login_tokens(settings, demo.term)}
-    advisor, token = tokens["advisor"]
+    _advisor, token = tokens["advisor"]
     headers = {"Authorization": f"Bearer {token}"}
     with TestClient(create_app(settings)) as client:
         listed = client.get("/api/approvals", headers=headers).json()

@@ -405,9 +405,79 @@ def rolled_courses(term: str, pidm: int, crn: str) -> AnySelect:
     )
 
 
-@statement(level="UG", term="202610")
-def grade_codes(level: str, term: str) -> AnySelect:
-    """Web-enterable grade codes of a level, using each code's row effective for the term."""
+@statement(term="202610", pidm=1001, crn="10001")
+def incomplete_state(term: str, pidm: int, crn: str) -> AnySelect:
+    """A registration's grade and incomplete extension date, as they stand."""
+    return select(
+        sfrstcr.c.sfrstcr_grde_code.label("grade"),
+        sfrstcr.c.sfrstcr_incomplete_ext_date.label("incomplete_ext_date"),
+    ).where(
+        sfrstcr.c.sfrstcr_term_code == term,
+        sfrstcr.c.sfrstcr_pidm == pidm,
+        sfrstcr.c.sfrstcr_crn == crn,
+    )
+
+
+OVERALL_GPA = "O"
+"""SHRLGPA_GPA_TYPE_IND of the overall (institutional plus transfer) GPA."""
+
+
+@statement(term="202610", crn="10001")
+def section_grading_registrations(term: str, crn: str) -> AnySelect:
+    """A section's enrolled registrations with everything grading needs, in one statement.
+
+    Per registration, in PIDM order: its status meaning (STVRSTS), whether its grade rolled to
+    academic history (any SHRTCKN row of the term and CRN, as :func:`rolled_courses`), the
+    incomplete's lapse grade and extension date, and the student's overall SHRLGPA row for the
+    registration's level (NULLs when there is none). ``person_pidm`` is NULL when the student has
+    no current SPRIDEN row.
+    """
+    history = (
+        select(shrtckn.c.shrtckn_pidm)
+        .where(
+            shrtckn.c.shrtckn_pidm == sfrstcr.c.sfrstcr_pidm,
+            shrtckn.c.shrtckn_term_code == sfrstcr.c.sfrstcr_term_code,
+            shrtckn.c.shrtckn_crn == sfrstcr.c.sfrstcr_crn,
+        )
+        .correlate(sfrstcr)
+        .exists()
+    )
+    return (
+        select(
+            sfrstcr.c.sfrstcr_pidm.label("pidm"),
+            spriden.c.spriden_pidm.label("person_pidm"),
+            spriden.c.spriden_id.label("banner_id"),
+            sfrstcr.c.sfrstcr_levl_code.label("level"),
+            sfrstcr.c.sfrstcr_rsts_code.label("rsts_code"),
+            stvrsts.c.stvrsts_gradable_ind.label("gradable_ind"),
+            sfrstcr.c.sfrstcr_grde_code.label("grade"),
+            case((history, "Y"), else_="N").label("rolled_ind"),
+            sfrstcr.c.sfrstcr_grde_code_incmp_final.label("incomplete_final_grade"),
+            sfrstcr.c.sfrstcr_incomplete_ext_date.label("incomplete_ext_date"),
+            shrlgpa.c.shrlgpa_gpa.label("overall_gpa"),
+            shrlgpa.c.shrlgpa_gpa_hours.label("overall_gpa_hours"),
+        )
+        .select_from(
+            _registrations_from().outerjoin(
+                shrlgpa,
+                and_(
+                    shrlgpa.c.shrlgpa_pidm == sfrstcr.c.sfrstcr_pidm,
+                    shrlgpa.c.shrlgpa_levl_code == sfrstcr.c.sfrstcr_levl_code,
+                    shrlgpa.c.shrlgpa_gpa_type_ind == OVERALL_GPA,
+                ),
+            )
+        )
+        .where(
+            sfrstcr.c.sfrstcr_term_code == term,
+            sfrstcr.c.sfrstcr_crn == crn,
+            _yes(stvrsts.c.stvrsts_incl_sect_enrl),
+        )
+        .order_by(sfrstcr.c.sfrstcr_pidm)
+    )
+
+
+def _enterable_grade_rows(term: str) -> tuple[ColumnElement[bool], ...]:
+    """The SHRGRDE rule: each code's row effective for the term, not expired, web-enterable."""
     newer = shrgrde.alias("newer")
     effective = _latest(
         newer.c.shrgrde_term_code_effective,
@@ -417,17 +487,45 @@ def grade_codes(level: str, term: str) -> AnySelect:
         correlate=shrgrde,
     )
     return (
+        shrgrde.c.shrgrde_term_code_effective == effective,
+        or_(
+            shrgrde.c.shrgrde_term_code_expired.is_(None),
+            shrgrde.c.shrgrde_term_code_expired > term,
+        ),
+        _yes(shrgrde.c.shrgrde_web_entry_ind),
+    )
+
+
+@statement(level="UG", term="202610")
+def grade_codes(level: str, term: str) -> AnySelect:
+    """Web-enterable grade codes of a level, using each code's row effective for the term."""
+    return (
         select(shrgrde.c.shrgrde_code.label("code"))
-        .where(
-            shrgrde.c.shrgrde_levl_code == level,
-            shrgrde.c.shrgrde_term_code_effective == effective,
-            or_(
-                shrgrde.c.shrgrde_term_code_expired.is_(None),
-                shrgrde.c.shrgrde_term_code_expired > term,
-            ),
-            _yes(shrgrde.c.shrgrde_web_entry_ind),
-        )
+        .where(shrgrde.c.shrgrde_levl_code == level, *_enterable_grade_rows(term))
         .order_by(shrgrde.c.shrgrde_quality_points.desc(), shrgrde.c.shrgrde_code)
+    )
+
+
+@statement(levels=("UG", "GR"), term="202610")
+def grade_codes_with_worth(levels: Sequence[str], term: str) -> AnySelect:
+    """:func:`grade_codes` of several levels at once, with each code's quality points and GPA flag.
+
+    The worth is that of the same effective row that makes the code valid; codes come by level,
+    then in :func:`grade_codes` order.
+    """
+    return (
+        select(
+            shrgrde.c.shrgrde_levl_code.label("level"),
+            shrgrde.c.shrgrde_code.label("code"),
+            shrgrde.c.shrgrde_quality_points.label("quality_points"),
+            shrgrde.c.shrgrde_gpa_ind.label("gpa_ind"),
+        )
+        .where(shrgrde.c.shrgrde_levl_code.in_(levels), *_enterable_grade_rows(term))
+        .order_by(
+            shrgrde.c.shrgrde_levl_code,
+            shrgrde.c.shrgrde_quality_points.desc(),
+            shrgrde.c.shrgrde_code,
+        )
     )
 
 
@@ -644,6 +742,20 @@ def store_final_grade(
             sfrstcr_user_id=user,
             sfrstcr_version=sfrstcr.c.sfrstcr_version + 1,
         )
+    )
+
+
+@statement(term="202610", pidm=1001, crn="10001", extend_to=_SAMPLE_DAY, user="bca")
+def extend_incomplete(term: str, pidm: int, crn: str, extend_to: date, user: str) -> Update:
+    """Move the extension date of one registration's incomplete."""
+    return (
+        update(sfrstcr)
+        .where(
+            sfrstcr.c.sfrstcr_term_code == term,
+            sfrstcr.c.sfrstcr_pidm == pidm,
+            sfrstcr.c.sfrstcr_crn == crn,
+        )
+        .values(sfrstcr_incomplete_ext_date=extend_to, sfrstcr_user_id=user)
     )
 
 

@@ -3,8 +3,9 @@
 Grade passback and the incomplete workflow need, per registration, more than the roster shows:
 whether the status is gradable, whether the grade already rolled to academic history (SHRTCKN),
 the incomplete's extension date and lapse grade, the student's overall GPA for the level
-(SHRLGPA) and the SHRGRDE codes valid for the level with their quality points. One read gathers
-them so an agent makes one guarded call per section instead of one per student and fact.
+(SHRLGPA) and the SHRGRDE codes valid for the level with their quality points. One call gathers
+them in a fixed number of statements (builders of :mod:`tools.banner.queries`), so an agent
+makes one guarded call per section and Banner sees no per-student reads.
 """
 
 from __future__ import annotations
@@ -13,16 +14,15 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import Connection, Engine, and_, select, update
+from sqlalchemy import Connection, Engine
 
 from runtime.errors import ValidationFailed
 from tools.banner import queries, reads
-from tools.banner.errors import GradeAlreadyRolled, RegistrationNotFound
+from tools.banner.errors import GradeAlreadyRolled, PersonNotFound, RegistrationNotFound
 from tools.banner.models import BannerModel, FinalGradeIn
-from tools.banner.schema import sfrstcr, shrgrde, spriden, stvrsts
 from tools.banner.writes import post_final_grade
 
-OVERALL = "O"
+OVERALL = queries.OVERALL_GPA
 
 
 class GradeCode(BannerModel):
@@ -58,72 +58,42 @@ class SectionGradingFacts(BannerModel):
     grade_codes: dict[str, list[GradeCode]] = Field(description="By level code.")
 
 
-def _codes(conn: Connection, level: str, term: str) -> list[GradeCode]:
-    """The valid codes (the SHRGRDE rule of :mod:`tools.banner.queries`) with their worth."""
-    valid = reads.grade_codes_for_level(conn, level, term).codes
-    rows = conn.execute(
-        select(shrgrde.c.shrgrde_code, shrgrde.c.shrgrde_quality_points, shrgrde.c.shrgrde_gpa_ind)
-        .where(
-            shrgrde.c.shrgrde_levl_code == level,
-            shrgrde.c.shrgrde_code.in_(valid),
-            shrgrde.c.shrgrde_term_code_effective <= term,
-        )
-        .order_by(shrgrde.c.shrgrde_term_code_effective)
-    ).all()
-    worth = {row[0]: (float(row[1] or 0), row[2] == "Y") for row in rows}  # latest wins
-    return [GradeCode(code=c, quality_points=worth[c][0], counts_in_gpa=worth[c][1]) for c in valid]
+def _codes(conn: Connection, levels: list[str], term: str) -> dict[str, list[GradeCode]]:
+    """The valid codes of each level (the SHRGRDE rule of :mod:`tools.banner.queries`).
+
+    Each with the worth of its effective row; one statement for all levels.
+    """
+    codes: dict[str, list[GradeCode]] = {level: [] for level in levels}
+    if levels:
+        for row in conn.execute(queries.grade_codes_with_worth(levels, term)):
+            codes[row.level].append(
+                GradeCode(
+                    code=row.code,
+                    quality_points=float(row.quality_points or 0),
+                    counts_in_gpa=row.gpa_ind == "Y",
+                )
+            )
+    return codes
 
 
 def section_grading(db: Engine | Connection, term: str, crn: str) -> SectionGradingFacts:
-    """Every enrolled registration of the section with its grading facts."""
+    """Every enrolled registration of the section with its grading facts.
+
+    Three statements whatever the class size: the section, its registrations with their rolled
+    flag and overall GPA, and the grade codes of the levels present.
+    """
     with reads.connection(db) as conn:
         reads.get_section(conn, term, crn)
-        rows = conn.execute(
-            select(
-                sfrstcr.c.sfrstcr_pidm.label("pidm"),
-                spriden.c.spriden_id.label("banner_id"),
-                sfrstcr.c.sfrstcr_levl_code.label("level"),
-                sfrstcr.c.sfrstcr_rsts_code.label("rsts_code"),
-                stvrsts.c.stvrsts_gradable_ind.label("gradable_ind"),
-                sfrstcr.c.sfrstcr_grde_code.label("grade"),
-                sfrstcr.c.sfrstcr_grde_code_incmp_final.label("incomplete_final_grade"),
-                sfrstcr.c.sfrstcr_incomplete_ext_date.label("incomplete_ext_date"),
-            )
-            .select_from(
-                sfrstcr.join(
-                    stvrsts, stvrsts.c.stvrsts_code == sfrstcr.c.sfrstcr_rsts_code
-                ).outerjoin(
-                    spriden,
-                    and_(
-                        spriden.c.spriden_pidm == sfrstcr.c.sfrstcr_pidm,
-                        spriden.c.spriden_change_ind.is_(None),
-                    ),
-                )
-            )
-            .where(
-                sfrstcr.c.sfrstcr_term_code == term,
-                sfrstcr.c.sfrstcr_crn == crn,
-                stvrsts.c.stvrsts_incl_sect_enrl == "Y",
-            )
-            .order_by(sfrstcr.c.sfrstcr_pidm)
-        ).all()
-        registrations = [_registration(conn, term, crn, row._mapping) for row in rows]
-        levels = sorted({r.level for r in registrations})
-        codes = {level: _codes(conn, level, term) for level in levels}
+        rows = conn.execute(queries.section_grading_registrations(term, crn)).all()
+        registrations = [_registration(row._mapping) for row in rows]
+        codes = _codes(conn, sorted({r.level for r in registrations}), term)
     return SectionGradingFacts(term=term, crn=crn, registrations=registrations, grade_codes=codes)
 
 
-def _registration(conn: Connection, term: str, crn: str, row: Any) -> GradingRegistration:
+def _registration(row: Any) -> GradingRegistration:
     pidm = int(row["pidm"])
-    rolled = conn.execute(queries.rolled_courses(term, pidm, crn)).scalar_one() > 0
-    overall = next(
-        (
-            line
-            for line in reads.student_gpa(conn, pidm, term).overall_gpa
-            if line.gpa_type == OVERALL and line.level == row["level"]
-        ),
-        None,
-    )
+    if row["person_pidm"] is None:  # as the GPA read it replaces: a student needs an identity
+        raise PersonNotFound(pidm=pidm)
     return GradingRegistration(
         pidm=pidm,
         banner_id=row["banner_id"],
@@ -131,11 +101,11 @@ def _registration(conn: Connection, term: str, crn: str, row: Any) -> GradingReg
         rsts_code=row["rsts_code"],
         gradable=row["gradable_ind"] == "Y",
         grade=row["grade"],
-        rolled_to_history=rolled,
+        rolled_to_history=row["rolled_ind"] == "Y",
         incomplete_final_grade=row["incomplete_final_grade"],
         incomplete_ext_date=row["incomplete_ext_date"],
-        overall_gpa=overall.gpa if overall else None,
-        overall_gpa_hours=overall.gpa_hours if overall else None,
+        overall_gpa=row["overall_gpa"],
+        overall_gpa_hours=row["overall_gpa_hours"],
     )
 
 
@@ -186,23 +156,9 @@ def resolve_incomplete(
                 raise RegistrationNotFound(term=term, pidm=pidm, crn=crn)
             if conn.execute(queries.rolled_courses(term, pidm, crn)).scalar_one():
                 raise GradeAlreadyRolled(term=term, pidm=pidm, crn=crn)
-            conn.execute(
-                update(sfrstcr)
-                .where(
-                    sfrstcr.c.sfrstcr_term_code == term,
-                    sfrstcr.c.sfrstcr_pidm == pidm,
-                    sfrstcr.c.sfrstcr_crn == crn,
-                )
-                .values(sfrstcr_incomplete_ext_date=extend_to, sfrstcr_user_id=user)
-            )
+            conn.execute(queries.extend_incomplete(term, pidm, crn, extend_to, user))
     with reads.connection(engine) as conn:
-        row = conn.execute(
-            select(sfrstcr.c.sfrstcr_grde_code, sfrstcr.c.sfrstcr_incomplete_ext_date).where(
-                sfrstcr.c.sfrstcr_term_code == term,
-                sfrstcr.c.sfrstcr_pidm == pidm,
-                sfrstcr.c.sfrstcr_crn == crn,
-            )
-        ).one()
+        row = conn.execute(queries.incomplete_state(term, pidm, crn)).one()
     return IncompleteResolution(
-        term=term, pidm=pidm, crn=crn, grade=row[0], incomplete_ext_date=row[1]
+        term=term, pidm=pidm, crn=crn, grade=row.grade, incomplete_ext_date=row.incomplete_ext_date
     )

@@ -82,9 +82,10 @@ def _decide(deps: GraphDeps) -> Any:
 def _handover(event: SectionEvent, section: dict[str, Any], listed: CallResult) -> dict[str, Any]:
     """A cancelled section for a person, with the course and who is (still) in it."""
     where = f"section {event.term_code}/{event.crn}"
-    label = f"{section['subject']} {section['course_number']}-{section['sequence']}"
-    course = course_sis_id(event.term_code, event.crn, section["crosslist_group"])
+    title = f" {section['title']}" if section["title"] else ""
+    label = f"{section['subject']} {section['course_number']}-{section['sequence']}{title}"
     group = section["crosslist_group"]
+    course = course_sis_id(event.term_code, event.crn, group)
     figures = {
         "banner_enrolled": int(section["enrollment"]),
         "banner_waitlisted": int(section["wait_count"]),
@@ -100,10 +101,10 @@ def _handover(event: SectionEvent, section: dict[str, Any], listed: CallResult) 
             f" {figures['canvas_with_access']} students still have access"
         )
     else:
-        canvas = f"Canvas has no section for it yet ({listed.text})"
+        canvas = f"Canvas could not say who has access ({listed.text})"
     exception = PersonException(
         kind="section_cancelled",
-        detail=f"Banner cancelled {label} {section['title'] or ''} ({where}) with"
+        detail=f"Banner cancelled {label} ({where}) with"
         f" {figures['banner_enrolled']} enrolled and {figures['banner_waitlisted']} wait-listed;"
         f" {canvas}. Decide whether the course is concluded or deleted and what students are"
         " told.",

@@ -72,7 +72,8 @@ def handle_event(
     """Run ``event`` (typed, or a raw payload the router validates) to its outcome.
 
     A run already finished returns its recorded outcome; one paused for a person is left
-    paused (resume it with :func:`resume`). ``graph`` reuses a compiled router across events.
+    paused (resume it with :func:`resume`); one cut off mid-way (its worker was killed)
+    continues from its last checkpoint. ``graph`` reuses a compiled router across events.
     """
     payload = event.model_dump(mode="json") if not isinstance(event, Mapping) else dict(event)
     graph = graph or build_router(deps, checkpointer)
@@ -87,7 +88,11 @@ def handle_event(
         interrupts = tuple(
             i for task in previous.tasks if task.result is None for i in task.interrupts
         )
-        return _outcome(graph, config, {"__interrupt__": interrupts})
+        if interrupts:
+            return _outcome(graph, config, {"__interrupt__": interrupts})
+        # A run whose worker died mid-way: continue it from its last checkpoint.
+        result = graph.invoke(None, config, context=context, durability=DURABILITY)
+        return _outcome(graph, config, result)
     result = graph.invoke(AgentState(event=payload), config, context=context, durability=DURABILITY)
     return _outcome(graph, config, result)
 

@@ -113,27 +113,17 @@ def embedded_world(
 
 
 @dataclass
-class Replay:
-    """One term-start replay against one embedded world."""
+class TermEvents:
+    """The events of a term start, generated from (and, for drops, written to) Banner.
 
-    settings: Settings
-    sim: SimulatorHandle
+    Event ids are deterministic per term and row, so a replay stores each event once; event
+    times start at ``now`` and increase by ``spacing`` per event.
+    """
+
+    banner: Engine
     term: str
-    step: Step
-    concurrency: int = 4
-
-    def __post_init__(self) -> None:
-        self.banner = make_engine(self.settings.banner_url)
-        self.inbox = Inbox(make_engine(self.settings.database_url))
-        self.inbox.create_schema()
-        self.handler = AgentHandler.from_settings(self.settings)
-        self.now = datetime.now(UTC)
-
-    def close(self) -> None:
-        """Release the handler and engines."""
-        self.handler.close()
-        self.banner.dispose()
-        self.inbox.engine.dispose()
+    now: datetime
+    spacing: timedelta = timedelta(milliseconds=1)
 
     def sql(self, statement: str, **params: Any) -> list[Any]:
         """Rows of a Banner statement (writes commit)."""
@@ -141,29 +131,9 @@ class Replay:
             result = conn.execute(text(statement), params)
             return list(result.all()) if result.returns_rows else []
 
-    def process(self, phase: str, events: list[Event]) -> None:
-        """Store ``events`` and work the inbox until nothing is due, reporting progress."""
-        before = self.inbox.counts()["done"]
-        self.inbox.store_many(events, source=SOURCE)
-        worker = InProcessWorker(
-            self.inbox, self.handler, worker_id=f"demo:{phase}", concurrency=self.concurrency
-        )
-        finished = threading.Event()
-
-        def work() -> None:
-            worker.run(threading.Event(), once=True)
-            finished.set()
-
-        runner = threading.Thread(target=work)
-        runner.start()
-        while not finished.wait(0.25):
-            self.step(phase, self.inbox.counts()["done"] - before, len(events))
-        runner.join()
-        self.step(phase, len(events), len(events))
-
     def at(self, n: int) -> datetime:
         """Event time of the ``n``-th event of the replay (strictly increasing)."""
-        return self.now + timedelta(milliseconds=n)
+        return self.now + self.spacing * n
 
     def sections(self) -> list[Event]:
         """Every active section of the term, published."""
@@ -236,6 +206,50 @@ class Replay:
             code=code, d=when, t=self.term, p=pidm, c=crn,
         )  # fmt: skip
 
+
+@dataclass
+class Replay:
+    """One term-start replay against one embedded world."""
+
+    settings: Settings
+    sim: SimulatorHandle
+    term: str
+    step: Step
+    concurrency: int = 4
+
+    def __post_init__(self) -> None:
+        self.banner = make_engine(self.settings.banner_url)
+        self.events = TermEvents(self.banner, self.term, datetime.now(UTC))
+        self.inbox = Inbox(make_engine(self.settings.database_url))
+        self.inbox.create_schema()
+        self.handler = AgentHandler.from_settings(self.settings)
+
+    def close(self) -> None:
+        """Release the handler and engines."""
+        self.handler.close()
+        self.banner.dispose()
+        self.inbox.engine.dispose()
+
+    def process(self, phase: str, events: list[Event]) -> None:
+        """Store ``events`` and work the inbox until nothing is due, reporting progress."""
+        before = self.inbox.counts()["done"]
+        self.inbox.store_many(events, source=SOURCE)
+        worker = InProcessWorker(
+            self.inbox, self.handler, worker_id=f"demo:{phase}", concurrency=self.concurrency
+        )
+        finished = threading.Event()
+
+        def work() -> None:
+            worker.run(threading.Event(), once=True)
+            finished.set()
+
+        runner = threading.Thread(target=work)
+        runner.start()
+        while not finished.wait(0.25):
+            self.step(phase, self.inbox.counts()["done"] - before, len(events))
+        runner.join()
+        self.step(phase, len(events), len(events))
+
     def activity(self, days: int = 21) -> list[int]:
         """Simulated student activity in every course of the term; returns the courses."""
         with self.sim.sim.transaction() as tx:
@@ -280,26 +294,26 @@ def replay_term_start(
     """The whole replay; returns the summary figures (``bca demo --json`` prints them)."""
     replay = Replay(settings, sim, term, step)
     try:
-        sections = replay.sections()
-        replay.process("sections published", sections)
-        adds = replay.registrations()
+        events = replay.events
+        replay.process("sections published", events.sections())
+        adds = events.registrations()
         replay.process("registrations", adds)
-        changes = replay.drops_and_promotions()
+        changes = events.drops_and_promotions()
         replay.process("drops and wait-list promotions", changes)
         courses = replay.activity()
         replay.grading_scheme(courses)
-        stamp = f"{replay.now:%Y%m%dT%H%M%S}"
+        stamp = f"{events.now:%Y%m%dT%H%M%S}"
         replay.scheduled(
             "engagement scan",
             ScanEngagement(
-                event_id=f"demo:{term}:scan:{stamp}", occurred_at=replay.at(200_000), term_code=term
+                event_id=f"demo:{term}:scan:{stamp}", occurred_at=events.at(200_000), term_code=term
             ),
         )
         replay.scheduled(
             "grading period",
             CloseGrading(
                 event_id=f"demo:{term}:close:{stamp}",
-                occurred_at=replay.at(200_001),
+                occurred_at=events.at(200_001),
                 term_code=term,
             ),
         )

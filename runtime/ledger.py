@@ -23,7 +23,6 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    func,
     insert,
     select,
 )
@@ -119,13 +118,6 @@ class RunLedger:
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
         return [ExceptionRow(**{k: v for k, v in row.items() if k != "seq"}) for row in rows]
-
-    def status_counts(self) -> dict[str, int]:
-        """How many recorded runs ended in each status."""
-        t = run_outcomes
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(t.c.status, func.count(t.c.thread_id)).group_by(t.c.status)).all()
-        return {str(row[0]): int(row[1]) for row in rows}
 
     def figures(self, kind_prefix: str = "") -> dict[str, int]:
         """The figures of recorded runs (of kinds starting with ``kind_prefix``), summed."""

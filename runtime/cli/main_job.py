@@ -168,7 +168,14 @@ def up(
             thread.start()
         console.print(f"Canvas simulator: {sim.base_url}   term {term}")
         console.print(f"Dashboard: http://{host}:{port}/dashboard   API: http://{host}:{port}/docs")
-        for role, who, token in login_tokens(settings, term):
+        tokens = login_tokens(settings, term)
+        if Role.REGISTRAR.value not in {role for role, _, _ in tokens}:
+            from runtime.api.auth import mint_token
+
+            registrar = mint_token(settings, role=Role.REGISTRAR, subject="registrar", term=term)
+            tokens.append(("registrar (events, exceptions, audit; nothing waiting)", "registrar",
+                           registrar))  # fmt: skip
+        for role, who, token in tokens:
             console.print(f"[bold]{role}[/] {who}:", soft_wrap=True)
             console.print(token, soft_wrap=True, highlight=False)
         console.print("Ctrl-C stops everything.")

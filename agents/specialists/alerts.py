@@ -15,9 +15,10 @@ guard:
    advisor to approve; for each suggested hold, ``banner_place_hold`` for a registrar;
 6. ``record``: the figures.
 
-Outreach bodies carry the run's pseudonyms until the guard re-identifies them at the last step,
-so a paused outreach is resumable only by the process whose vault issued them; elsewhere the
-send is refused ("pseudonyms this run never issued") and recorded as declined, never sent with
+Outreach bodies carry the run's pseudonyms until the guard re-identifies them at the last step.
+The runtime keeps each thread's vault encrypted in the app database (``runtime.vaults``), so a
+paused outreach can be resumed by another process; a vault that is missing all the same makes
+the send refused ("pseudonyms this run never issued") and recorded as declined, never sent with
 placeholders.
 """
 

@@ -30,8 +30,9 @@ from policies.pii import Redactor
 from policies.pii.spriden import load_directory
 from policies.rbac import Principal
 from runtime.db import make_engine
-from sandbox.banner.generator import SeedPlan, stamp
+from sandbox.banner.generator import SeedPlan
 from sandbox.banner.seeding import seed_banner
+from sandbox.banner.validation import stamp
 from sandbox.canvas.testing import SimulatorHandle, running_simulator
 from tools.banner.schema import ssrxlst
 from tools.canvas.client import CanvasClient
@@ -57,14 +58,15 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def crosslist_two_sections(engine: Engine) -> None:
     """A term this small gets no SSRXLST group from the generator: make one (group 'XA')."""
     with engine.begin() as conn:
-        crns = conn.execute(
+        crns: list[str] = list(conn.execute(
             text(
                 "SELECT ssbsect_crn FROM ssbsect WHERE ssbsect_term_code = :t"
                 " AND ssbsect_ssts_code = 'A' AND ssbsect_ptrm_start_date <= :d"
                 " ORDER BY ssbsect_crn LIMIT 2"
             ),
             {"t": TERM, "d": TODAY},
-        ).scalars()
+        ).scalars())
+        assert len(crns) == 2, "the seeded term should have two active sections to cross-list"
         conn.execute(
             insert(ssrxlst),
             [
@@ -98,7 +100,7 @@ def people(banner: Engine) -> list[tuple[int, str]]:
         rows = conn.execute(
             text("SELECT spriden_pidm, spriden_id FROM spriden WHERE spriden_change_ind IS NULL")
         ).all()
-    return [(int(pidm), str(banner_id)) for pidm, banner_id in rows]
+    return [(int(row[0]), str(row[1])) for row in rows]
 
 
 def add_canvas_users(client: CanvasClient, banner_ids: list[str]) -> None:

@@ -4,6 +4,18 @@ Canvas answers most failures with ``{"errors": [{"message": ...}]}``; validation
 model carry ``{"errors": {field: [{"attribute", "type", "message"}]}}``. ``canvasapi`` maps the
 status codes (400, 401 with or without ``WWW-Authenticate``, 404, 409, 422, 429) to exceptions,
 and reads 401 bodies as JSON, so every error here is JSON.
+
+Where 409 and 422 come from in real Canvas (canvas-lms ``ApplicationController#
+rescue_action_in_api`` / ``api_error_json``): controllers mostly answer their own validation
+failures with 400, and the two statuses only appear when an exception escapes to the
+application-wide handler, which uses Rails' ``rescue_responses``:
+``ActiveRecord::RecordInvalid`` (a ``save!`` that fails validation) → **422** with
+``Api::Errors::Reporter.to_hash(record.errors)``, i.e. ``{"errors": {attr: [{attribute, type,
+message}]}}``; ``ActiveRecord::StaleObjectError`` → **409** with ``{"errors": [{"message":
+"An error occurred.", "error_code": "conflict"}]}``. :func:`record_invalid` renders the
+first; none of the endpoints simulated here has a path to the second in Canvas (SIS imports and
+content migrations queue behind a running one instead of refusing), so the simulator never
+answers 409.
 """
 
 from __future__ import annotations
@@ -21,9 +33,7 @@ NOT_FOUND_MESSAGE = "The specified resource does not exist."
 class CanvasError(Exception):
     """An error answered with a Canvas-shaped JSON body."""
 
-    def __init__(
-        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         super().__init__(f"{status}: {body}")
         self.status = status
         self.body = body
@@ -53,6 +63,11 @@ def field_error(
     for key in reversed(path):
         body = {key: body}
     return CanvasError(status, {"errors": body})
+
+
+def record_invalid(attribute: str, kind: str, message: str) -> CanvasError:
+    """422: a model's ``save!`` failed validation and nothing in the controller rescued it."""
+    return field_error(422, [], attribute, kind, message)
 
 
 def unauthenticated(invalid: bool) -> CanvasError:

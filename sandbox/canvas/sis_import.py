@@ -18,8 +18,15 @@ that term that this import did not mention are deleted afterwards. ``change_thre
 percentage, evaluated for courses, sections and enrollments independently, as Canvas does)
 refuses the whole import when a batch would delete more than that share of the term's
 SIS-created objects of one kind; unlike Canvas, which still applies the rows and only skips the
-deletions, the simulator then applies nothing, which is the safer reading. Live Events are not
-sent for SIS-imported changes.
+deletions, the simulator then applies nothing, which is the safer reading.
+
+Live Events: Canvas emits them for SIS-imported enrollments too, because they come from
+``LiveEventsObserver`` (an ActiveRecord observer on ``Enrollment``, run after the transaction
+commits), not from the API controllers; an update that only touches ``updated_at`` /
+``sis_batch_id`` is a no-op and emits nothing (``NOP_UPDATE_FIELDS``). So when a webhook is
+configured, each import sends ``enrollment_created`` for the enrollments it created and
+``enrollment_updated`` for those whose state it changed (batch-mode deletions included), after
+its transaction commits.
 """
 
 from __future__ import annotations
@@ -35,7 +42,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.canvas.routes.courses import default_section, move_section
-from sandbox.canvas.simulator import Simulator
+from sandbox.canvas.routes.enrollments import emit_enrollment
+from sandbox.canvas.simulator import Simulator, Tx
 from sandbox.canvas.storage import utcnow
 
 ROLE_TYPES = {
@@ -81,6 +89,7 @@ class Run:
     errors: list[list[str]] = field(default_factory=list)
     warnings: list[list[str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    events: Tx | None = None  # set when Live Events are delivered: collects them until commit
 
     def error(self, file: CsvFile, line: int, message: str) -> None:
         """A refused row."""
@@ -115,12 +124,15 @@ def _kind(header: list[str]) -> str | None:
 def read_attachment(name: str, payload: bytes) -> list[tuple[str, bytes]]:
     """The CSV files of an attachment (a single CSV or a zip of them)."""
     if payload[:4] == b"PK\x03\x04":
-        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
-            return [
-                (member, archive.read(member))
-                for member in sorted(archive.namelist())
-                if member.lower().endswith(".csv")
-            ]
+        try:
+            with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+                return [
+                    (member, archive.read(member))
+                    for member in sorted(archive.namelist())
+                    if member.lower().endswith(".csv")
+                ]
+        except zipfile.BadZipFile as exc:
+            raise ValueError(f"not a readable zip file: {exc}") from None
     return [(name, payload)]
 
 
@@ -439,6 +451,7 @@ def import_enrollments(run: Run, file: CsvFile) -> None:
                     run.import_id,
                 )
             )
+    before = _enrollment_states(run) if run.events is not None else {}
     run.conn.executemany(
         "INSERT INTO enrollments (user_id, course_id, course_section_id, type, workflow_state,"
         " created_at, updated_at, sis_batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -448,6 +461,38 @@ def import_enrollments(run: Run, file: CsvFile) -> None:
         values,
     )
     run.count("enrollments", len(values))
+    if run.events is not None:
+        _emit_enrollment_changes(run, before, {(v[0], v[2], v[3]): v[4] for v in values})
+
+
+EnrollmentKey = tuple[int, int, str]  # (user_id, course_section_id, type)
+
+
+def _enrollment_states(run: Run) -> dict[EnrollmentKey, tuple[int, str]]:
+    return {
+        (r[0], r[1], r[2]): (r[3], r[4])
+        for r in run.conn.execute(
+            "SELECT user_id, course_section_id, type, id, workflow_state FROM enrollments"
+        )
+    }
+
+
+def _emit_enrollment_changes(
+    run: Run,
+    before: dict[EnrollmentKey, tuple[int, str]],
+    written: dict[EnrollmentKey, str],
+) -> None:
+    """``enrollment_created`` for new rows, ``enrollment_updated`` for changed states."""
+    assert run.events is not None
+    created = {key for key in written if key not in before}
+    ids: dict[EnrollmentKey, int] = {}
+    if created:
+        ids = {k: v[0] for k, v in _enrollment_states(run).items() if k in created}
+    for key, state in written.items():
+        if key not in before:
+            emit_enrollment(run.events, "enrollment_created", ids[key])
+        elif before[key][1] != state:
+            emit_enrollment(run.events, "enrollment_updated", before[key][0])
 
 
 IMPORTERS: dict[str, Callable[[Run, CsvFile], None]] = {
@@ -490,6 +535,16 @@ def batch_delete(run: Run) -> None:
         stale_rows[kind] = stale
     for kind, scope in _IN_TERM.items():
         table = kind
+        dropped = []
+        if kind == "enrollments" and run.events is not None:
+            dropped = [
+                r[0]
+                for r in run.conn.execute(
+                    f"SELECT id {scope} AND sis_batch_id IS NOT NULL"
+                    " AND workflow_state != 'deleted' AND sis_batch_id != :batch",
+                    params,
+                )
+            ]
         run.conn.execute(
             f"UPDATE {table} SET workflow_state = 'deleted' WHERE id IN (SELECT id {scope}"
             " AND sis_batch_id IS NOT NULL AND workflow_state != 'deleted'"
@@ -497,6 +552,9 @@ def batch_delete(run: Run) -> None:
             params,
         )
         run.count(f"batch_{kind}_deleted", stale_rows[kind])
+        if run.events is not None:
+            for enrollment_id in dropped:
+                emit_enrollment(run.events, "enrollment_updated", enrollment_id)
 
 
 class SisImporter:
@@ -515,6 +573,12 @@ class SisImporter:
     def start(self, import_id: int, files: list[tuple[str, bytes]]) -> None:
         """Queue an import created by the route."""
         self.sim.submit_job(lambda: self._process(import_id, files))
+
+    def fail(self, import_id: int, name: str, message: str) -> None:
+        """Fail an import whose attachment could not be read, as Canvas's job would."""
+        self.sim.submit_job(
+            lambda: self._finish(import_id, "failed_with_messages", [[name, message]], [], {}, [])
+        )
 
     def _set_progress(self, import_id: int, value: int | None) -> None:
         with self._lock:
@@ -547,6 +611,7 @@ class SisImporter:
                         row["batch_mode_term_id"] if row["batch_mode"] else None,
                         row["change_threshold"],
                         errors,
+                        events=Tx(conn) if self.sim.events.config.webhook_url else None,
                     )
                     ordered = sorted(parsed, key=lambda f: list(IMPORTERS).index(f.kind))
                     for index, file in enumerate(ordered):
@@ -554,6 +619,8 @@ class SisImporter:
                         self._set_progress(import_id, int(90 * (index + 1) / len(ordered)))
                     if run.batch_term_id is not None:
                         batch_delete(run)
+                if run.events is not None:  # committed: deliver, as Canvas does after commit
+                    self.sim.events.publish(run.events.events)
                 state = "imported_with_messages" if run.errors or run.warnings else "imported"
                 if not parsed:
                     state = "failed_with_messages"

@@ -8,13 +8,23 @@ from typing import Any
 from fastapi import Request, Response
 
 from sandbox.canvas import refs
-from sandbox.canvas.errors import bad_request, not_found
+from sandbox.canvas.errors import CanvasError, bad_request, not_found, record_invalid
 from sandbox.canvas.pagination import Page
 from sandbox.canvas.routes.common import Form, Sim, api_router
-from sandbox.canvas.sis_import import SisImporter, read_attachment, sis_import_json
+from sandbox.canvas.sis_import import (
+    FINAL_STATES,
+    SisImporter,
+    read_attachment,
+    sis_import_json,
+)
 from sandbox.canvas.storage import utcnow
 
 router = api_router()
+
+# SisBatch validates ``diffing_data_set_identifier`` to 128 characters and the API saves the batch
+# with ``save!`` outside any rescue (canvas-lms ``SisBatch.create_with_attachment``), so a longer
+# one is Rails' RecordInvalid → 422 with the model's errors.
+MAX_DATA_SET_IDENTIFIER = 128
 
 
 def _importer(request: Request) -> SisImporter:
@@ -41,6 +51,9 @@ async def create_sis_import(
     upload = params.files.get("attachment")
     if upload is not None:
         name, payload = upload.filename or "attachment.csv", await upload.read()
+    elif request.headers.get("content-type", "").startswith("multipart/form-data"):
+        # Canvas: "don't interpret the form itself as a SIS batch".
+        raise CanvasError(400, {"error": True, "error_message": "Missing attachment"})
     else:
         payload = await request.body()
         name = f"attachment.{params.text('extension') or 'csv'}"
@@ -49,17 +62,36 @@ async def create_sis_import(
     threshold = params.integer("change_threshold")
     if threshold is not None and not 1 <= threshold <= 100:
         raise bad_request("change_threshold must be between 1 and 100")
+    data_set = params.text("diffing_data_set_identifier")
+    if data_set is not None and len(data_set) > MAX_DATA_SET_IDENTIFIER:
+        raise record_invalid(
+            "diffing_data_set_identifier",
+            "too_long",
+            f"is too long (maximum is {MAX_DATA_SET_IDENTIFIER} characters)",
+        )
     batch_mode = params.flag("batch_mode")
     term_ref = params.text("batch_mode_term_id")
+    try:
+        files = read_attachment(name, payload)
+    except ValueError as exc:
+        # Canvas accepts any upload and fails the batch while processing it.
+        files = [(name, b"")]
+        unreadable: str | None = f"Error while importing CSV. Please contact support. ({exc})"
+    else:
+        unreadable = None
     with sim.transaction() as tx:
         account = refs.get(tx.conn, "accounts", account_ref)
         term_id = None
         if batch_mode:
-            if not term_ref:
-                raise bad_request("batch_mode_term_id is required with batch_mode")
-            term = refs.find(tx.conn, "terms", term_ref)
+            term = refs.find(tx.conn, "terms", term_ref) if term_ref else None
             if term is None:
-                raise bad_request("The batch_mode_term_id must be a valid term")
+                raise CanvasError(
+                    400,
+                    {
+                        "message": "Batch mode specified, but the given batch_mode_term_id"
+                        " cannot be found."
+                    },
+                )
             term_id = term["id"]
         now = utcnow()
         cursor = tx.conn.execute(
@@ -70,10 +102,9 @@ async def create_sis_import(
         row = tx.conn.execute(
             "SELECT * FROM sis_imports WHERE id = ?", (cursor.lastrowid,)
         ).fetchone()
-    try:
-        files = read_attachment(name, payload)
-    except ValueError as exc:
-        raise bad_request(f"unreadable attachment: {exc}") from None
+    if unreadable is not None:
+        _importer(request).fail(row["id"], name, unreadable)
+        return _json(request, row)
     _importer(request).start(row["id"], files)
     return _json(request, row)
 
@@ -112,8 +143,13 @@ def list_sis_imports(
 def abort_sis_import(
     account_ref: str, import_id: int, request: Request, sim: Sim
 ) -> dict[str, Any]:
-    """Abort an import that has not started processing; others are returned unchanged."""
+    """Abort an import that has not finished.
+
+    Canvas looks the import up in ``sis_batches.not_completed``, so a finished one is a 404.
+    """
     row = _row(sim, account_ref, import_id)
+    if row["workflow_state"] in FINAL_STATES:
+        raise not_found()
     with sim.store.write() as conn:
         conn.execute(
             "UPDATE sis_imports SET workflow_state = 'aborted', updated_at = ?"

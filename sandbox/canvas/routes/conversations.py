@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from sandbox.canvas import refs
-from sandbox.canvas.errors import bad_request
+from sandbox.canvas.errors import CanvasError, field_error
 from sandbox.canvas.pagination import Page
 from sandbox.canvas.routes.common import Form, Sim, api_router
 from sandbox.canvas.storage import ADMIN_USER_ID, utcnow
@@ -17,6 +17,14 @@ from sandbox.canvas.storage import ADMIN_USER_ID, utcnow
 router = api_router()
 
 MAX_SUBJECT = 255
+
+
+def _refused(attribute: str, message: str) -> CanvasError:
+    """A refusal as canvas-lms ``ConversationsController#render_error`` renders it.
+
+    400 with a JSON *array* ``[{"attribute": ..., "message": ...}]``.
+    """
+    return CanvasError(400, [{"attribute": attribute, "message": message}])
 
 
 def _json(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
@@ -50,22 +58,39 @@ def _json(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-@router.post("/conversations")
+@router.post("/conversations", status_code=201)
 def create_conversation(sim: Sim, params: Form) -> list[dict[str, Any]]:
-    """Send ``body`` with ``subject`` (≤ 255 characters) to ``recipients[]``.
+    """Send ``body`` with ``subject`` (≤ 255 characters) to ``recipients[]``; 201 Created.
 
     Recipients are user ids or SIS refs; one conversation per recipient unless
-    ``group_conversation`` is true.
+    ``group_conversation`` is true. As in canvas-lms ``ConversationsController#create``:
+    no recipients → 400 ``[{"attribute": "recipients", "message": "blank"}]``; recipients of
+    which none resolves to a user → 400 ``[{"attribute": "recipients", "message":
+    "invalid"}]`` (unknown ones among known ones are dropped, Canvas's ``@recipients`` holds only
+    the users it found); no body → 400 ``[{"attribute": "body", "message": "blank"}]``. A
+    subject over 255 characters fails ``Conversation``'s length validation in ``save!``, which
+    the action rescues into 400 with the model's errors.
     """
     recipients = params.strings("recipients")
     if not recipients:
-        raise bad_request("recipients is required")
-    body = params.required("body")
+        raise _refused("recipients", "blank")
     subject = params.text("subject") or ""
-    if len(subject) > MAX_SUBJECT:
-        raise bad_request(f"subject is too long (maximum is {MAX_SUBJECT} characters)")
     with sim.transaction() as tx:
-        users = [int(refs.get(tx.conn, "users", r)["id"]) for r in recipients]
+        found = [refs.find(tx.conn, "users", r) for r in recipients]
+        users = list(dict.fromkeys(int(u["id"]) for u in found if u is not None))
+        if not users:
+            raise _refused("recipients", "invalid")
+        body = params.text("body")
+        if not body:
+            raise _refused("body", "blank")
+        if len(subject) > MAX_SUBJECT:
+            raise field_error(
+                400,
+                [],
+                "subject",
+                "too_long",
+                f"is too long (maximum is {MAX_SUBJECT} characters)",
+            )
         groups = [users] if params.flag("group_conversation") else [[u] for u in users]
         created = []
         for group in groups:

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from sandbox.canvas import refs, shapes
-from sandbox.canvas.errors import bad_request, field_error
+from sandbox.canvas.errors import bad_request, field_error, not_found
 from sandbox.canvas.pagination import Page
 from sandbox.canvas.routes.common import Form, Sim, api_router
 from sandbox.canvas.storage import utcnow
@@ -223,3 +223,30 @@ def list_course_standards(
 ) -> list[Any]:
     """Grading standards visible in a course (its own and the accounts')."""
     return _list_standards(request, response, sim, "courses", course_ref)
+
+
+def _one_standard(sim: Sim, context_kind: refs.Kind, ref: str, standard_id: int) -> dict[str, Any]:
+    """A standard of the context or of an account (Canvas's ``GradingStandard.for(context)``)."""
+    context_type = "Account" if context_kind == "accounts" else "Course"
+    with sim.store.read() as conn:
+        context = refs.get(conn, context_kind, ref)
+        row = conn.execute(
+            "SELECT * FROM grading_standards WHERE id = ?"
+            " AND ((context_type = ? AND context_id = ?) OR context_type = 'Account')",
+            (standard_id, context_type, context["id"]),
+        ).fetchone()
+    if row is None:
+        raise not_found()
+    return shapes.grading_standard(row)
+
+
+@router.get("/accounts/{account_ref}/grading_standards/{standard_id}")
+def get_account_standard(account_ref: str, standard_id: int, sim: Sim) -> dict[str, Any]:
+    """One grading standard of an account (``Account.get_single_grading_standard``)."""
+    return _one_standard(sim, "accounts", account_ref, standard_id)
+
+
+@router.get("/courses/{course_ref}/grading_standards/{standard_id}")
+def get_course_standard(course_ref: str, standard_id: int, sim: Sim) -> dict[str, Any]:
+    """One grading standard visible in a course (``Course.get_single_grading_standard``)."""
+    return _one_standard(sim, "courses", course_ref, standard_id)

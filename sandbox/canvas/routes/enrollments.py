@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from sandbox.canvas import grading, refs, shapes
-from sandbox.canvas.errors import bad_request, not_found
+from sandbox.canvas.errors import CanvasError, bad_request, not_found
 from sandbox.canvas.pagination import Page
 from sandbox.canvas.routes.common import Form, Sim, api_router, base_url
 from sandbox.canvas.routes.courses import default_section
@@ -79,7 +79,8 @@ def _create(tx: Tx, course: sqlite3.Row, section_id: int, params: Form) -> int:
     user = refs.get(tx.conn, "users", user_ref)
     kind = params.text("enrollment", "type") or "StudentEnrollment"
     if kind not in TYPES:
-        raise bad_request(f"invalid enrollment[type] {kind!r}")
+        # canvas-lms EnrollmentsApiController#create: render_create_errors → 400 {"message"}.
+        raise CanvasError(400, {"message": "Invalid type"})
     state = params.text("enrollment", "enrollment_state")
     if state is not None and state not in CREATE_STATES:
         raise bad_request(f"invalid enrollment[enrollment_state] {state!r}")
@@ -274,6 +275,40 @@ def reactivate_enrollment(
             raise bad_request("enrollment is not inactive")
         _set_state(tx, row, "active")
         return _one(tx.conn, enrollment_id, base_url(request))
+
+
+def _in_account(conn: sqlite3.Connection, account_id: int, course_account_id: int) -> bool:
+    """Whether a course's account is ``account_id`` or below it."""
+    current: int | None = course_account_id
+    while current is not None:
+        if current == account_id:
+            return True
+        row = conn.execute(
+            "SELECT parent_account_id FROM accounts WHERE id = ?", (current,)
+        ).fetchone()
+        current = row["parent_account_id"] if row else None
+    return False
+
+
+@router.get("/accounts/{account_ref}/enrollments/{enrollment_id}")
+def get_account_enrollment(
+    account_ref: str, enrollment_id: int, request: Request, sim: Sim
+) -> dict[str, Any]:
+    """One enrollment by id (canvasapi ``Account.get_enrollment``), in any state.
+
+    Canvas's ``enrollments_api#show`` looks the id up among the account's enrollments, so one in
+    a course of another account is a 404.
+    """
+    with sim.store.read() as conn:
+        account = refs.get(conn, "accounts", account_ref)
+        row = conn.execute(
+            "SELECT c.account_id FROM enrollments e JOIN courses c ON c.id = e.course_id"
+            " WHERE e.id = ?",
+            (enrollment_id,),
+        ).fetchone()
+        if row is None or not _in_account(conn, int(account["id"]), int(row["account_id"])):
+            raise not_found()
+        return _one(conn, enrollment_id, base_url(request))
 
 
 @router.get("/courses/{course_ref}/users")

@@ -19,8 +19,10 @@ message delivered more than ``delivery_limit`` times (e.g. one that crashes ever
 dead-letter queue keeps those messages for inspection; the inbox row stays authoritative (its
 lease runs out and it is dispatched again, until its attempts are used up). A claim whose message
 was never published (dispatcher killed between the two) is likewise dispatched again when its
-lease runs out. A broker that goes away ends the session; the worker reconnects with
-exponential backoff, and a database that goes away makes consumers requeue after a pause.
+lease runs out; one whose publish the broker did not confirm because the connection dropped is
+published again by the same worker as soon as it has reconnected. A broker that goes away ends
+the session; the worker reconnects with exponential backoff, and a database that goes away
+makes consumers requeue after a pause.
 
 Queues: ``<prefix>.work`` is a quorum queue (durable, replicated, with a delivery limit) bound to
 the direct exchange ``<prefix>.work``; ``<prefix>.dead`` is bound to the fanout dead-letter
@@ -48,7 +50,7 @@ from aio_pika.abc import (
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 from sqlalchemy.exc import SQLAlchemyError
 
-from runtime.inbox import Inbox
+from runtime.inbox import Inbox, InboxRecord
 from runtime.worker import Handler, process
 
 log = logging.getLogger(__name__)
@@ -188,6 +190,10 @@ class BusWorker:
         self.lease = lease
         self.idle_wait = idle_wait
         self.handled = 0
+        # Claimed but not yet confirmed by the broker: published again first by the next session
+        # (a broker lost mid-publish would otherwise leave them, and every later event of their
+        # subjects, waiting for the lease to run out).
+        self._unconfirmed: dict[str, InboxRecord] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, reconnecting with backoff whenever the broker goes away."""
@@ -206,22 +212,21 @@ class BusWorker:
         """Move due inbox events onto the work queue, in claim order."""
         db_backoff = Backoff()
         while not stop.is_set():
-            try:
-                records = await asyncio.to_thread(
-                    self.inbox.claim,
-                    f"{self.worker_id}/dispatch",
-                    limit=self.dispatch_batch,
-                    lease=self.lease,
-                )
-            except SQLAlchemyError as exc:
-                delay = db_backoff.next()
-                log.warning("inbox unavailable to the dispatcher (%s); retry in %.1fs", exc, delay)
-                await sleep_or_stop(stop, delay)
-                continue
-            db_backoff.reset()
+            records = list(self._unconfirmed.values())
             if not records:
-                await sleep_or_stop(stop, self.idle_wait)
-                continue
+                try:
+                    records = await asyncio.to_thread(self._claim)
+                except SQLAlchemyError as exc:
+                    delay = db_backoff.next()
+                    log.warning(
+                        "inbox unavailable to the dispatcher (%s); retry in %.1fs", exc, delay
+                    )
+                    await sleep_or_stop(stop, delay)
+                    continue
+                db_backoff.reset()
+                if not records:
+                    await sleep_or_stop(stop, self.idle_wait)
+                    continue
             await asyncio.gather(
                 *(
                     exchange.publish(
@@ -237,6 +242,20 @@ class BusWorker:
                     for record in records
                 )
             )
+            for record in records:
+                self._unconfirmed.pop(record.event_id, None)
+
+    def _claim(self) -> list[InboxRecord]:
+        """Claim due events and remember them until published (in the claiming thread).
+
+        Remembered here, not by the awaiting coroutine: a session that ends while the claim runs
+        cancels that coroutine, but the thread still commits the claim.
+        """
+        records = self.inbox.claim(
+            f"{self.worker_id}/dispatch", limit=self.dispatch_batch, lease=self.lease
+        )
+        self._unconfirmed.update((record.event_id, record) for record in records)
+        return records
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         """Handle one event id: process if still due, then ack (after the effect)."""

@@ -21,7 +21,7 @@ def test_a_saved_vault_is_ciphertext_and_comes_back_whole(tmp_path: Path) -> Non
     with store.kept("event:e1") as vault:
         token = vault.pseudonym(PiiType.PERSON, "Ada Lovelace")
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT sealed FROM pii_vaults")).scalars().all()
+        rows: list[bytes] = list(conn.execute(text("SELECT sealed FROM pii_vaults")).scalars())
     assert len(rows) == 1
     assert b"Ada" not in bytes(rows[0])
     again = store.load("event:e1")

@@ -70,7 +70,7 @@ class WorkerFleet:
 
     settings: Settings
     broker_url: str
-    lease_seconds: float = 5.0
+    lease_seconds: float = 60.0
     prefix: str = field(default_factory=lambda: f"bca-{uuid.uuid4().hex[:8]}")
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     log_dir: Path | None = None
@@ -116,17 +116,21 @@ def scale_run(
     kill_at: float = 0.3,
     timeout: float = 600.0,
     seed: int = 0,
+    lease_seconds: float = 60.0,
 ) -> dict[str, Any]:
     """Store ``arrivals(events)`` while ``workers`` processes work; kill one at ``kill_at`` done.
 
-    Returns the figures: events delivered and unique, inbox counts, seconds, throughput, whether
-    a worker was killed, and the drift of a dry-run reconciliation afterwards.
+    ``lease_seconds`` bounds how long a killed worker's claims wait before others take them;
+    under a backlog it must outlast an event's time in the work queue, since each expired lease
+    counts as an attempt. Returns the figures: events delivered and unique, inbox counts,
+    seconds, throughput, whether a worker was killed, and the drift of a dry-run
+    reconciliation afterwards.
     """
     inbox = Inbox(make_engine(settings.database_url))
     inbox.create_schema()
     delivered = arrivals(events, seed=seed)
     unique = len({e.event_id for e in events})
-    fleet = WorkerFleet(settings, broker_url)
+    fleet = WorkerFleet(settings, broker_url, lease_seconds)
     started = time.perf_counter()
     killed = False
     try:

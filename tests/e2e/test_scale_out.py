@@ -55,7 +55,9 @@ def test_two_workers_on_rabbitmq_one_killed_apply_each_unique_event_once(
         events = TermEvents(banner, term, datetime.now(UTC), timedelta(milliseconds=20))
         mixed = [*events.sections(), *events.registrations()]
         mixed += events.drops_and_promotions()
-        figures = scale_run(settings, broker_url, term, mixed, workers=2, kill_at=0.3)
+        figures = scale_run(
+            settings, broker_url, term, mixed, workers=2, kill_at=0.3, lease_seconds=10.0
+        )
         enrolled = events.sql(
             "SELECT COUNT(*) FROM sfrstcr r JOIN stvrsts s ON s.stvrsts_code ="
             " r.sfrstcr_rsts_code AND s.stvrsts_incl_sect_enrl = 'Y' WHERE"

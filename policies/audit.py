@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
     Column,
     Engine,
@@ -119,9 +120,10 @@ class AuditEvent:
     reasoning: str | None = None
 
 
-@dataclass(frozen=True)
-class StoredEvent:
-    """An event as it sits in the chain."""
+class StoredEvent(BaseModel):
+    """An event as it sits in the chain; also the audit API's and CLI's record shape."""
+
+    model_config = ConfigDict(frozen=True)
 
     seq: int
     time: str

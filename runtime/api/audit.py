@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from policies.audit import StoredEvent
 from runtime.api.auth import Operator
 from runtime.api.services import Deps
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
-
-
-class AuditRecord(BaseModel):
-    """One event of the chain (arguments and reasoning were redacted before they were stored)."""
-
-    seq: int
-    time: str
-    actor: str
-    role: str
-    on_behalf_of: str | None
-    tool: str
-    arguments: dict[str, Any]
-    decision: str
-    outcome: str
-    latency_ms: float
-    thread_id: str | None
-    approval_id: str | None
-    reasoning: str | None
-    prev_hash: str
-    hash: str
 
 
 class Verification(BaseModel):
@@ -44,9 +24,9 @@ class Verification(BaseModel):
     broken: str | None
 
 
-def latest(deps: Deps, limit: int) -> list[AuditRecord]:
+def latest(deps: Deps, limit: int) -> list[StoredEvent]:
     """The last ``limit`` events, oldest first; shared by the API and the dashboard."""
-    return [AuditRecord.model_validate(asdict(e)) for e in deps.audit.tail(limit)]
+    return deps.audit.tail(limit)
 
 
 def verification(deps: Deps) -> Verification:
@@ -57,10 +37,10 @@ def verification(deps: Deps) -> Verification:
     )
 
 
-@router.get("", summary="Latest audit events", response_model=list[AuditRecord])
+@router.get("", summary="Latest audit events", response_model=list[StoredEvent])
 async def audit_tail(
     deps: Deps, _caller: Operator, limit: Annotated[int, Query(ge=1, le=1000)] = 100
-) -> list[AuditRecord]:
+) -> list[StoredEvent]:
     """The latest events of the trail, oldest first."""
     return await run_in_threadpool(latest, deps, limit)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -53,7 +52,7 @@ def tail(
     events = _log(url).tail(limit)
     if as_json:
         for event in events:
-            typer.echo(json.dumps(asdict(event), sort_keys=True))
+            typer.echo(json.dumps(event.model_dump(mode="json"), sort_keys=True))
         return
     table = Table(
         "seq", "time", "actor", "role", "on behalf of", "tool", "decision", "outcome", "ms"

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from canvasapi import Canvas
 from sqlalchemy import Engine, text
 
 from agents.events import (
@@ -267,7 +266,7 @@ class Replay:
 
         Grade passback refuses courses without a scheme (scores cannot become letters).
         """
-        canvas = Canvas(self.sim.base_url, self.sim.token)
+        canvas = CanvasClient(self.sim.base_url, self.sim.token).canvas
         account = canvas.get_account(self.settings.canvas_account_id)
         letters = [("A", 90), ("B", 80), ("C", 70), ("D", 60), ("F", 0)]
         standard = account.add_grading_standards(

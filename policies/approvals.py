@@ -133,7 +133,12 @@ def request_id(thread_id: str | None, tool_call_id: str) -> str:
 def describe(action: str, args: dict[str, Any], reasoning: str | None, evidence: list[str]) -> str:
     """The markdown a person reads before deciding."""
     lines = [f"### `{action}` needs your approval", "", "| argument | value |", "|---|---|"]
-    lines += [f"| {k} | `{v}` |" for k, v in args.items()]
+    texts = {k: str(v) for k, v in args.items()}
+    cells = {k: v.replace("|", "\\|") for k, v in texts.items() if "\n" not in v}
+    lines += [f"| {k} | `{v}` |" for k, v in cells.items()]
+    for name, text in texts.items():
+        if "\n" in text:  # a drafted message: a table cell would break at its first newline
+            lines += ["", f"**{name}**", "", "```text", text, "```"]
     if reasoning:
         lines += ["", "**The agent's reasoning**", "", reasoning]
     lines += ["", "**Evidence**", ""] + [f"- {item}" for item in evidence]

@@ -38,21 +38,8 @@ from sqlalchemy import text
 from agents.deps import GraphDeps, ProvisioningConfig
 from agents.events import ReconcileTerm, RegistrationAdded
 from agents.graph import build_router
-from agents.rules.enrollment_status import TermPolicy
-from agents.rules.roster_plan import (
-    BannerSection,
-    CanvasEnrollment,
-    CanvasSnapshot,
-    EnrollmentState,
-    RosterRegistration,
-    choose_channel,
-    course_sis_id,
-    mass_drop_verdict,
-    plan_figures,
-    plan_roster,
-    section_sis_id,
-)
 from agents.run import handle_event
+from bench.agents_rules import plan_synthetic_term
 from policies.audit import AuditLog
 from policies.guard import Guard
 from policies.pii import Redactor
@@ -155,61 +142,15 @@ def roster_events(workdir: Path, events: int) -> dict[str, Any]:
 
 
 def planning(sections: int, registrations: int) -> dict[str, Any]:
-    """Plan a synthetic term: every registration mirrored in Canvas but 5% drift each way."""
-    rng = random.Random(7)
-    banner_sections = [
-        BannerSection(crn=f"{10000 + i}", xlist_group=f"{i // 2:02d}"[-2:] if i < 60 else None)
-        for i in range(sections)
-    ]
-    regs: list[RosterRegistration] = []
-    seen: set[tuple[str, str]] = set()
-    while len(regs) < registrations:
-        crn, user = f"{10000 + rng.randrange(sections)}", f"A{rng.randrange(10**8):08d}"
-        if (crn, user) in seen:
-            continue
-        seen.add((crn, user))
-        code = rng.random()
-        regs.append(
-            RosterRegistration(
-                pidm=len(regs) + 1,
-                sis_user_id=user,
-                crn=crn,
-                enrolled=code < 0.9,
-                waitlisted=0.9 <= code < 0.95,
-                withdrawn=code >= 0.98,
-                status_date=date(2025, 9, 1 + rng.randrange(20)),
-            )
-        )
-    placement = {s.crn: s.xlist_group for s in banner_sections}
-    enrollments = tuple(
-        CanvasEnrollment(
-            user_sis_id=r.sis_user_id,
-            section_sis_id=section_sis_id(TERM, r.crn),
-            state=EnrollmentState.ACTIVE,
-        )
-        for r in regs
-        if rng.random() > 0.05
-    )
-    snapshot = CanvasSnapshot(
-        course_sis_ids=frozenset(course_sis_id(TERM, c, g) for c, g in placement.items()),
-        sections={section_sis_id(TERM, c): course_sis_id(TERM, c, g) for c, g in placement.items()},
-        enrollments=enrollments,
-    )
-    policy = TermPolicy(term_code=TERM, census_date=CENSUS)
-    started = time.perf_counter()
-    plan = plan_roster(
-        policy, sections=banner_sections, registrations=regs, canvas=snapshot, as_of=TODAY
-    )
-    figures, verdict = plan_figures(plan), mass_drop_verdict(plan)
-    channel = choose_channel(plan)
-    seconds = time.perf_counter() - started
+    """Plan a synthetic term (the planner benchmark's: 5% drift, 1% of courses missing)."""
+    figures = plan_synthetic_term(sections, registrations)
     return {
-        "plan_sections": sections,
-        "plan_registrations": len(regs),
-        "plan_seconds": round(seconds, 3),
-        "plan_actions": figures.total,
-        "plan_channel": channel.value,
-        "plan_needs_approval": verdict.needs_approval,
+        "plan_sections": figures["sections"],
+        "plan_registrations": figures["registrations"],
+        "plan_seconds": figures["planning_seconds"],
+        "plan_actions": figures["actions"],
+        "plan_channel": figures["channel"],
+        "plan_needs_approval": figures["needs_approval"],
     }
 
 

@@ -36,18 +36,21 @@ TERM = "202610"
 CENSUS = date(2026, 9, 4)
 SECTIONS = 2_000
 REGISTRATIONS = 100_000
-STUDENTS = 25_000
 
 
-def synthetic_term(seed: int = 20260904):
+def synthetic_term(
+    sections_count: int = SECTIONS, registrations_count: int = REGISTRATIONS, seed: int = 20260904
+):
+    """A term's Banner sections and registrations, and a Canvas that drifted from them."""
     rng = random.Random(seed)
-    crns = [str(10_000 + i) for i in range(SECTIONS)]
+    students = max(registrations_count // 4, 1)
+    crns = [str(10_000 + i) for i in range(sections_count)]
     # the first two of every forty sections form a cross-list group (50 groups, 100 sections)
     groups = {crn: (f"{i // 40:02}" if i % 40 < 2 else None) for i, crn in enumerate(crns)}
     sections = [BannerSection(crn=crn, xlist_group=groups[crn]) for crn in crns]
     pairs: set[tuple[int, str]] = set()
-    while len(pairs) < REGISTRATIONS:
-        pairs.add((rng.randrange(STUDENTS), rng.choice(crns)))
+    while len(pairs) < registrations_count:
+        pairs.add((rng.randrange(students), rng.choice(crns)))
     registrations = []
     for student, crn in sorted(pairs):
         roll = rng.random()
@@ -87,8 +90,11 @@ def synthetic_term(seed: int = 20260904):
     return sections, registrations, canvas
 
 
-def main() -> None:
-    sections, registrations, canvas = synthetic_term()
+def plan_synthetic_term(
+    sections_count: int = SECTIONS, registrations_count: int = REGISTRATIONS
+) -> dict[str, object]:
+    """Time one plan of a synthetic term; its figures, as both planner benchmarks report them."""
+    sections, registrations, canvas = synthetic_term(sections_count, registrations_count)
     policy = TermPolicy(term_code=TERM, census_date=CENSUS)
     start = time.perf_counter()
     plan = plan_roster(
@@ -102,23 +108,23 @@ def main() -> None:
     channel = choose_channel(plan)
     seconds = time.perf_counter() - start
     figures = plan_figures(plan)
-    print(
-        json.dumps(
-            {
-                "sections": len(sections),
-                "registrations": len(registrations),
-                "canvas_enrollments": len(canvas.enrollments),
-                "planning_seconds": round(seconds, 3),
-                "target_seconds": 30,
-                "actions": figures.total,
-                "by_kind": {str(k): v for k, v in figures.by_kind.items()},
-                "ending_live": figures.ending_live,
-                "needs_approval": verdict.needs_approval,
-                "breaching_sections": len(verdict.breaching_sections),
-                "channel": str(channel),
-            }
-        )
-    )
+    return {
+        "sections": len(sections),
+        "registrations": len(registrations),
+        "canvas_enrollments": len(canvas.enrollments),
+        "planning_seconds": round(seconds, 3),
+        "target_seconds": 30,
+        "actions": figures.total,
+        "by_kind": {str(k): v for k, v in figures.by_kind.items()},
+        "ending_live": figures.ending_live,
+        "needs_approval": verdict.needs_approval,
+        "breaching_sections": len(verdict.breaching_sections),
+        "channel": str(channel),
+    }
+
+
+def main() -> None:
+    print(json.dumps(plan_synthetic_term()))
 
 
 if __name__ == "__main__":

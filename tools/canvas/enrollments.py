@@ -86,6 +86,8 @@ def enroll_many(
             found = Missing(kind=missing.kind, sis_id=missing.sis_id, canvas_id=missing.canvas_id)
             return EnrollmentResult(spec=spec, missing=found)
 
+    if len(specs) <= 1:  # one registration's event: no pool (a thread spawned per event)
+        return [one(spec) for spec in specs]
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         return list(pool.map(one, specs))
 

@@ -2,13 +2,16 @@
 
 The run's :class:`Principal` comes from the event's kind (:data:`agents.routing.ROLES`), never
 from a model; its thread id from the event id, so a redelivered event finds its own run (done,
-or paused for a person) instead of starting a second one. Steps are checkpointed with
-``durability="sync"``: an approval request is on disk before anyone is asked.
+or paused for a person) instead of starting a second one. A first run is checkpointed as
+:data:`agents.routing.FIRST_RUN_DURABILITY` says for its specialist; a resume after a person's
+decision always with ``durability="sync"``. Either way an approval request is on disk before
+anyone is asked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from langchain_core.runnables import RunnableConfig
@@ -18,7 +21,7 @@ from langgraph.types import Command
 from agents.deps import GraphDeps
 from agents.events import Event
 from agents.graph import Router, build_router
-from agents.routing import ROLES, specialist_for
+from agents.routing import FIRST_RUN_DURABILITY, ROLES, Durability, specialist_for
 from agents.state import AgentState, Outcome
 from policies.rbac import Principal, Role
 from tools.registry import ToolContext
@@ -47,6 +50,13 @@ def principal_for(event: Event | Mapping[str, Any]) -> Principal:
     return Principal(actor=f"agent:{specialist.value}", role=ROLES[specialist], term=term)
 
 
+def first_run_durability(event: Event | Mapping[str, Any]) -> Durability:
+    """How the first run of ``event`` is checkpointed (``"sync"`` for an unroutable event)."""
+    kind = event.kind if not isinstance(event, Mapping) else str(event.get("kind"))
+    specialist = specialist_for(kind)
+    return FIRST_RUN_DURABILITY[specialist] if specialist is not None else "sync"
+
+
 def _outcome(graph: Router, config: RunnableConfig, result: Mapping[str, Any]) -> Outcome:
     """The run's outcome, or ``needs_person`` naming the approvals it waits for."""
     waiting = result.get("__interrupt__") or ()
@@ -61,15 +71,33 @@ def _outcome(graph: Router, config: RunnableConfig, result: Mapping[str, Any]) -
     return Outcome.model_validate(result["outcome"])
 
 
-def handle_event(
+@dataclass(frozen=True)
+class EventRun:
+    """What one run of an event ended with: its outcome and the graph's state values.
+
+    ``finished`` is false while the run waits for a person (its outcome then only names the
+    approvals); the worker keeps the run's pseudonym vault exactly then, for the resume.
+    """
+
+    outcome: Outcome
+    values: Mapping[str, Any]
+    finished: bool
+
+
+def _ended(graph: Router, config: RunnableConfig, result: Mapping[str, Any]) -> EventRun:
+    finished = bool(result.get("outcome")) and not result.get("__interrupt__")
+    return EventRun(_outcome(graph, config, result), result, finished)
+
+
+def run_event(
     event: Event | Mapping[str, Any],
     deps: GraphDeps,
     checkpointer: BaseCheckpointSaver[str],
     context_factory: ContextFactory,
     *,
     graph: Router | None = None,
-) -> Outcome:
-    """Run ``event`` (typed, or a raw payload the router validates) to its outcome.
+) -> EventRun:
+    """Run ``event`` (typed, or a raw payload the router validates) to its end or a pause.
 
     A run already finished returns its recorded outcome; one paused for a person is left
     paused (resume it with :func:`resume`); one cut off mid-way (its worker was killed)
@@ -81,20 +109,33 @@ def handle_event(
         "configurable": {"thread_id": thread_id(str(payload.get("event_id") or "invalid"))}
     }
     context = context_factory(principal_for(event))
+    durability = first_run_durability(event)
     previous = graph.get_state(config)
     if previous.values.get("outcome"):
-        return Outcome.model_validate(previous.values["outcome"])
+        return _ended(graph, config, previous.values)
     if previous.next:
         interrupts = tuple(
             i for task in previous.tasks if task.result is None for i in task.interrupts
         )
         if interrupts:
-            return _outcome(graph, config, {"__interrupt__": interrupts})
+            return _ended(graph, config, {**previous.values, "__interrupt__": interrupts})
         # A run whose worker died mid-way: continue it from its last checkpoint.
-        result = graph.invoke(None, config, context=context, durability=DURABILITY)
-        return _outcome(graph, config, result)
-    result = graph.invoke(AgentState(event=payload), config, context=context, durability=DURABILITY)
-    return _outcome(graph, config, result)
+        result = graph.invoke(None, config, context=context, durability=durability)
+        return _ended(graph, config, result)
+    result = graph.invoke(AgentState(event=payload), config, context=context, durability=durability)
+    return _ended(graph, config, result)
+
+
+def handle_event(
+    event: Event | Mapping[str, Any],
+    deps: GraphDeps,
+    checkpointer: BaseCheckpointSaver[str],
+    context_factory: ContextFactory,
+    *,
+    graph: Router | None = None,
+) -> Outcome:
+    """:func:`run_event`'s outcome (what callers that keep no ledger need)."""
+    return run_event(event, deps, checkpointer, context_factory, graph=graph).outcome
 
 
 def resume(

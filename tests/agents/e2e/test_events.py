@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -97,6 +98,18 @@ def test_a_redelivered_event_returns_its_recorded_outcome(world: World) -> None:
     pidm, crn = registered(world, False)
     first = event(world, "banner.registration.added", "same", pidm, crn)
     assert event(world, "banner.registration.added", "same", pidm, crn) == first
+
+
+def test_a_registration_run_is_checkpointed_once_when_it_ends(world: World) -> None:
+    """Roster runs use durability "exit": one checkpoint per graph level, holding the outcome."""
+    pidm, crn = registered(world, False)
+    assert event(world, "banner.registration.added", "once", pidm, crn).status == "done"
+    saved = list(world.checkpointer.list({"configurable": {"thread_id": "event:once"}}))
+    assert {c.checkpoint["channel_values"].get("outcome", {}).get("status") for c in saved} >= {
+        "done"
+    }
+    by_level = Counter(c.config["configurable"]["checkpoint_ns"].split(":")[0] for c in saved)
+    assert by_level and max(by_level.values()) == 1, by_level
 
 
 def test_a_student_without_a_canvas_account_becomes_an_exception(

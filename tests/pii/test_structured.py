@@ -49,3 +49,22 @@ def test_batch_of_dicts_and_nones(redactor: Redactor) -> None:
     assert [r["banner_id"] for r in out] == ["<BANNER_ID_1>", "<BANNER_ID_2>", "<BANNER_ID_3>"]
     assert out[0]["note"] is None and out[0]["credits"] == 4 and out[0]["comment"] == "ok"
     assert rows[0]["banner_id"] == "A00000000"
+
+
+def test_plan_digest_is_kept_without_analysis(redactor: Redactor) -> None:
+    """A plan's digest is a hash: passed through, never sent to spaCy (it is new every time)."""
+    vault = PseudonymVault()
+    analysed: list[str] = []
+    original = redactor.analyze_many
+
+    def counting(texts: list[str]) -> list[object]:
+        analysed.extend(texts)
+        return original(texts)  # type: ignore[return-value]
+
+    redactor.analyze_many = counting  # type: ignore[method-assign]
+    try:
+        out = redactor.redact_record({"digest": "a2bd2773c30fb9e8", "note": "see plan"}, vault)
+    finally:
+        del redactor.analyze_many
+    assert out == {"digest": "a2bd2773c30fb9e8", "note": "see plan"}
+    assert analysed == ["see plan"]

@@ -5,14 +5,15 @@ Banner engine, the Canvas client, the redactor (SPRIDEN's names loaded once), th
 the audit trail, the graph dependencies, the store of pseudonym vaults and the run ledger.
 :class:`AgentHandler` implements :class:`runtime.worker.Handler` over
 :func:`agents.run.handle_event` with the configured checkpointer; :class:`VaultedApprovalQueue`
-resumes paused runs for the API. Both run inside :meth:`VaultStore.kept` for the run's thread,
+resumes paused runs for the API. Both use the run thread's vault from :class:`VaultStore`,
 so an outreach drafted in a worker can be re-identified when the API resumes it elsewhere, and
-both record the run's outcome and person exceptions for the dashboard.
+both record the run's outcome and person exceptions for the dashboard. A worker's run that
+finished keeps no vault: nothing will ask for its pseudonyms again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,7 @@ from agents.checkpoints import open_checkpointer
 from agents.deps import GraphDeps
 from agents.events import Event
 from agents.graph import Router, build_router
-from agents.run import handle_event, thread_id
+from agents.run import run_event, thread_id
 from agents.state import Outcome, PersonException
 from policies.approvals import ApprovalRequest
 from policies.audit import AuditLog
@@ -102,10 +103,13 @@ class Pipeline:
         )
         return self.context(principal, vault)
 
-    def record(self, graph: Router, thread: str) -> None:
-        """Keep the thread's outcome (once it has one) and person exceptions in the ledger."""
+    def record_state(self, graph: Router, thread: str) -> None:
+        """:meth:`record` from the thread's checkpointed state (after a resume)."""
         config: RunnableConfig = {"configurable": {"thread_id": thread}}
-        values = graph.get_state(config).values
+        self.record(thread, graph.get_state(config).values)
+
+    def record(self, thread: str, values: Mapping[str, Any]) -> None:
+        """Keep the run's outcome (once it has one) and person exceptions in the ledger."""
         if not values.get("outcome"):
             return  # still paused: the approval queue shows it
         event = values.get("event") or {}
@@ -151,17 +155,22 @@ class AgentHandler:
         """Run the router on ``event`` and translate its outcome for the inbox."""
         thread = thread_id(event.event_id)
         pipeline = self.pipeline
-        with pipeline.vaults.kept(thread) as vault:
-            outcome = handle_event(
+        vault = pipeline.vaults.load(thread)
+        run = None
+        try:
+            run = run_event(
                 event,
                 pipeline.deps,
                 self.graph.checkpointer,  # type: ignore[arg-type]
                 lambda principal: pipeline.context(principal, vault),
                 graph=self.graph,
             )
-        pipeline.record(self.graph, thread)
-        if outcome.status == "dead_letter":
-            return WorkOutcome.dead(outcome.detail)
+        finally:
+            if run is None or not run.finished:  # a paused or failed run resumes with it
+                pipeline.vaults.save(thread, vault)
+        pipeline.record(thread, run.values)
+        if run.outcome.status == "dead_letter":
+            return WorkOutcome.dead(run.outcome.detail)
         return WorkOutcome.done()
 
     def close(self) -> None:
@@ -192,7 +201,7 @@ class VaultedApprovalQueue(GraphApprovalQueue):
                 directory=self.directory,
                 context=pipeline.context_for_request(pending.request, vault),
             )
-        pipeline.record(self.graph, pending.thread_id)
+        pipeline.record_state(self.graph, pending.thread_id)
 
 
 @contextmanager

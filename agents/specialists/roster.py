@@ -1,7 +1,8 @@
 """Roster sync: one registration as it happens, or a whole term as a nightly reconciliation.
 
 Per event (``banner.registration.added``/``waitlisted``): the student's enrollment in the CRN is
-planned and applied by the census and wait-list rules (see :mod:`agents.specialists.sync`).
+planned and applied by the census and wait-list rules (see :mod:`agents.specialists.sync`), in
+this graph's own nodes (``registration_*``), not a nested subgraph.
 
 Whole term (``scheduled.reconcile_term``): ``plan`` reads both sides and plans
 (``canvas_plan_roster``: figures only); a dry run ends there. Otherwise ``apply`` sends the plan,
@@ -30,7 +31,7 @@ from agents.specialists.calls import GuardedSteps, compose, finish, results
 from agents.specialists.sync import (
     APPLY,
     Compiled,
-    build_event_sync,
+    add_event_sync,
     exceptions_of,
     locate,
     refused,
@@ -143,23 +144,18 @@ def _whole_term(deps: GraphDeps) -> Compiled:
 
 def build(deps: GraphDeps) -> Compiled:
     """The roster specialist: per-registration sync, or the whole-term reconciliation."""
-    per_event = build_event_sync(deps, Specialist.ROSTER, EVENT_REASONING)
-    whole_term = _whole_term(deps)
+    graph = StateGraph(AgentState, context_schema=ToolContext)
+    sync = add_event_sync(graph, deps, Specialist.ROSTER, EVENT_REASONING, prefix="registration_")
 
     def route(state: AgentState) -> str:
         kind = str(state["event"].get("kind"))
         if kind == "canvas.enrollment":
             return "locate"
-        return "registration" if kind.startswith("banner.registration.") else "term"
+        return sync if kind.startswith("banner.registration.") else "term"
 
-    graph = StateGraph(AgentState, context_schema=ToolContext)
     graph.add_node("locate", locate)
-    graph.add_node("registration", per_event)
-    graph.add_node("term", whole_term)
-    graph.add_conditional_edges(START, route, ["locate", "registration", "term"])
-    GuardedSteps(graph, deps.guard, ROLES[Specialist.ROSTER]).add(
-        "locate", "locate_tools", "registration"
-    )
-    graph.add_edge("registration", END)
+    graph.add_node("term", _whole_term(deps))
+    graph.add_conditional_edges(START, route, ["locate", sync, "term"])
+    GuardedSteps(graph, deps.guard, ROLES[Specialist.ROSTER]).add("locate", "locate_tools", sync)
     graph.add_edge("term", END)
     return graph.compile()

@@ -122,8 +122,19 @@ def _target(state: AgentState, runtime: Runtime[ToolContext]) -> Target | Outcom
     return origin["term"], origin["crn"], real_pidm(runtime.context.vault, origin["pidm"])
 
 
-def build_event_sync(deps: GraphDeps, specialist: Specialist, reasoning: str) -> Compiled:
-    """``compose`` (one scoped apply call) → guarded ``tools`` → ``finish`` (the outcome).
+def add_event_sync(
+    graph: StateGraph[Any, Any, Any, Any],
+    deps: GraphDeps,
+    specialist: Specialist,
+    reasoning: str,
+    *,
+    prefix: str = "",
+) -> str:
+    """Add ``compose`` (one scoped apply call) → guarded ``tools`` → ``finish`` to ``graph``.
+
+    Returns the entry node's name; ``finish`` goes to the end. The nodes are added to the
+    caller's graph rather than compiled into a subgraph of their own: every nested graph level
+    costs each event a Pregel loop of its own, with its executor threads and checkpoints.
 
     The registration is the Banner event's own, or (``canvas.enrollment``) the one
     :func:`locate` traced it to earlier in the run: the Banner rule is re-applied for that
@@ -156,10 +167,17 @@ def build_event_sync(deps: GraphDeps, specialist: Specialist, reasoning: str) ->
             "exceptions": exceptions_of(result, runtime),
         }
 
+    graph.add_node(f"{prefix}compose", compose)
+    graph.add_node(f"{prefix}finish", finish)
+    GuardedSteps(graph, deps.guard, ROLES[specialist]).add(
+        f"{prefix}compose", f"{prefix}tools", f"{prefix}finish"
+    )
+    graph.add_edge(f"{prefix}finish", END)
+    return f"{prefix}compose"
+
+
+def build_event_sync(deps: GraphDeps, specialist: Specialist, reasoning: str) -> Compiled:
+    """A graph of :func:`add_event_sync` alone (the withdrawal specialist)."""
     graph = StateGraph(AgentState, context_schema=ToolContext)
-    graph.add_node("compose", compose)
-    graph.add_node("finish", finish)
-    graph.add_edge(START, "compose")
-    GuardedSteps(graph, deps.guard, ROLES[specialist]).add("compose", "tools", "finish")
-    graph.add_edge("finish", END)
+    graph.add_edge(START, add_event_sync(graph, deps, specialist, reasoning))
     return graph.compile()

@@ -175,7 +175,7 @@ def latencies(inbox: Inbox, ids: set[str], timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with inbox.engine.connect() as conn:
-            open_ = set(
+            open_: set[str] = set(
                 conn.execute(
                     select(e.c.event_id).where(e.c.status.not_in(("done", "dead")))
                 ).scalars()

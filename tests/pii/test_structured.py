@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel
 
 from policies.pii import PseudonymVault, Redactor
+from policies.pii.models import Entity
 
 
 class _Student(BaseModel):
@@ -57,9 +60,9 @@ def test_plan_digest_is_kept_without_analysis(redactor: Redactor) -> None:
     analysed: list[str] = []
     original = redactor.analyze_many
 
-    def counting(texts: list[str]) -> list[object]:
+    def counting(texts: Sequence[str]) -> list[list[Entity]]:
         analysed.extend(texts)
-        return original(texts)  # type: ignore[return-value]
+        return original(texts)
 
     redactor.analyze_many = counting  # type: ignore[method-assign]
     try:

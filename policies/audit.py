@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     insert,
     inspect,
     select,
@@ -160,6 +161,22 @@ def _now_text() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_TAKE_HEAD = (
+    update(audit_head)
+    .where(audit_head.c.id == 1)
+    .values(seq=audit_head.c.seq)
+    .returning(audit_head.c.seq, audit_head.c.hash)
+)
+"""Writing the head row to itself: takes the write lock, then reads the head (see append)."""
+_INSERT_EVENT = insert(audit_events)
+_MOVE_HEAD = (
+    update(audit_head)
+    .where(audit_head.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+# Built once: every tool call appends, and building statements cost more than running them.
+
+
 class AuditLog:
     """Appends events to, reads and verifies the chain in one database."""
 
@@ -184,12 +201,7 @@ class AuditLog:
             # Writing the head row first takes the write lock (a row lock on PostgreSQL, the
             # database's RESERVED lock on SQLite) before the head is read, so concurrent
             # appenders queue instead of forking the chain.
-            head = conn.execute(
-                update(audit_head)
-                .where(audit_head.c.id == 1)
-                .values(seq=audit_head.c.seq)
-                .returning(audit_head.c.seq, audit_head.c.hash)
-            ).one()
+            head = conn.execute(_TAKE_HEAD).one()
             row: dict[str, Any] = {
                 "seq": head.seq + 1,
                 "time": _now_text(),
@@ -207,12 +219,8 @@ class AuditLog:
                 "prev_hash": head.hash,
             }
             row["hash"] = row_hash(row)
-            conn.execute(insert(audit_events).values(**row))
-            conn.execute(
-                update(audit_head)
-                .where(audit_head.c.id == 1)
-                .values(seq=row["seq"], hash=row["hash"])
-            )
+            conn.execute(_INSERT_EVENT, row)
+            conn.execute(_MOVE_HEAD, {"new_seq": row["seq"], "new_hash": row["hash"]})
         return _stored(row)
 
     def tail(self, limit: int = 20) -> list[StoredEvent]:

@@ -1,4 +1,5 @@
-"""The pure pieces under the tools: the local leaky-bucket mirror and the SIS CSV builder."""
+"""The pure pieces under the tools: the leaky-bucket mirror, the SIS CSV builder, the session's
+reading of the environment."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import time
 import zipfile
 
 import pytest
+from requests.utils import select_proxy
 
 from tools.canvas.models import EnrollmentSpec, SisEnrollmentRow, SisImportSpec, SisUserRow
-from tools.canvas.session import Pacer, PacingPolicy
+from tools.canvas.session import CanvasSession, Pacer, PacingPolicy, RetryPolicy
 from tools.canvas.sis_imports import sis_zip
 
 
@@ -66,3 +68,53 @@ def test_enrollment_spec_needs_exactly_one_user_key() -> None:
         EnrollmentSpec(sis_section_id="S1")
     with pytest.raises(ValueError, match="exactly one"):
         EnrollmentSpec(sis_section_id="S1", sis_user_id="A1", user_id=3)
+
+
+PROXY_VARIABLES = [
+    f"{name}{suffix}" for name in ("http", "https", "all", "no") for suffix in ("_proxy", "_PROXY")
+]
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in [*PROXY_VARIABLES, "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "REQUEST_METHOD"]:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_session_takes_proxies_and_ca_bundle_from_the_environment_once(
+    clean_environment: pytest.MonkeyPatch,
+) -> None:
+    env = clean_environment
+    env.setenv("HTTPS_PROXY", "http://proxy.campus.example:3128")
+    env.setenv("NO_PROXY", "localhost,.internal.example")
+    env.setenv("CURL_CA_BUNDLE", "/etc/ssl/curl.pem")
+    url = "https://school.instructure.com/api/v1/courses"
+
+    session = CanvasSession(RetryPolicy(), PacingPolicy(), "https://school.instructure.com")
+    env.setenv("HTTPS_PROXY", "http://elsewhere.example:8080")  # later changes are not read
+    env.setenv("CURL_CA_BUNDLE", "/etc/ssl/other.pem")
+    settings = session.merge_environment_settings(url, {}, None, None, None)
+
+    assert session.trust_env is False
+    assert select_proxy(url, settings["proxies"]) == "http://proxy.campus.example:3128"
+    assert settings["verify"] == "/etc/ssl/curl.pem"
+    env.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/requests.pem")  # requests' own name comes first
+    rebuilt = CanvasSession(RetryPolicy(), PacingPolicy(), "https://school.instructure.com")
+    assert rebuilt.verify == "/etc/ssl/requests.pem"
+
+
+def test_session_skips_the_proxy_for_hosts_no_proxy_names(
+    clean_environment: pytest.MonkeyPatch,
+) -> None:
+    clean_environment.setenv("HTTP_PROXY", "http://proxy.campus.example:3128")
+    clean_environment.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+    local = CanvasSession(RetryPolicy(), PacingPolicy(), "http://127.0.0.1:8900")
+    remote = CanvasSession(RetryPolicy(), PacingPolicy(), "http://canvas.campus.example")
+
+    assert select_proxy("http://127.0.0.1:8900/api/v1/courses", local.proxies) is None
+    assert local.verify is True
+    assert select_proxy("http://canvas.campus.example/api/v1/courses", remote.proxies) == (
+        "http://proxy.campus.example:3128"
+    )

@@ -27,6 +27,7 @@ from canvasapi.exceptions import (
     Unauthorized,
     UnprocessableEntity,
 )
+from canvasapi.requester import Requester
 from tenacity import (
     Retrying,
     retry_if_result,
@@ -88,11 +89,11 @@ class CanvasClient:
             if urlsplit(base_url).hostname in LOOPBACK:  # the local simulator speaks plain HTTP
                 warnings.filterwarnings("ignore", "Canvas may respond unexpectedly")
             self.canvas = Canvas(base_url.rstrip("/"), token)
-        self.session = CanvasSession(self.retry, pacing or PacingPolicy())
+        self.session = CanvasSession(self.retry, pacing or PacingPolicy(), base_url)
         # canvasapi keeps its Requester private; its ``requests`` session is the documented
         # seam for headers, so we swap in ours, through which every request then goes.
-        requester = self.canvas._Canvas__requester
-        requester._session = self.session
+        self.requester: Requester = self.canvas._Canvas__requester
+        self.requester._session = self.session
         self._account: Account | None = None
         self._account_lock = threading.Lock()
 

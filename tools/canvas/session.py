@@ -14,10 +14,14 @@ canvasapi sends every request through one ``requests.Session``. We replace it wi
 
 The session sees each ``requests.Response`` itself, so it knows the status exactly; canvasapi
 would otherwise turn a 5xx into a bare ``CanvasException``.
+
+It reads the environment (proxies, CA bundle) once, when it is built, instead of on every
+request as ``requests`` does (see :class:`CanvasSession`).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +29,7 @@ from typing import Any
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field
+from requests.utils import get_environ_proxies
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -146,10 +151,27 @@ class Pacer:
 
 
 class CanvasSession(requests.Session):
-    """A ``requests.Session`` that paces, retries and counts every Canvas request."""
+    """A ``requests.Session`` that paces, retries and counts every Canvas request.
 
-    def __init__(self, retry: RetryPolicy, pacing: PacingPolicy) -> None:
+    ``requests`` consults the environment on every request when ``trust_env`` is on: it scans
+    all of ``os.environ`` for proxy variables several times (settings merge, then proxy
+    resolution) and looks for a ``.netrc``: 0.3 ms of CPU per request with 35 variables, more
+    in a larger environment, a sizeable share of the client's whole cost per request. Every
+    request of this session goes to one Canvas, so the session takes what ``requests`` would
+    take from the environment for ``base_url`` once, here: the proxies (``HTTPS_PROXY``,
+    ``HTTP_PROXY``, ``ALL_PROXY``, none when ``NO_PROXY`` covers the host) and the CA bundle
+    (``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``), then turns ``trust_env`` off. Changing
+    those variables later needs a new client. Dropping the ``.netrc`` lookup is deliberate:
+    a ``.netrc`` entry for the Canvas host would replace the bearer token with Basic auth.
+    """
+
+    def __init__(self, retry: RetryPolicy, pacing: PacingPolicy, base_url: str) -> None:
         super().__init__()
+        self.proxies.update(get_environ_proxies(base_url))
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            self.verify = bundle
+        self.trust_env = False
         self._retry = retry
         self._pacer = Pacer(pacing)
         self._stats = RequestStats()

@@ -24,7 +24,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from agents.deps import ProvisioningConfig
-from agents.rules.adapters import from_banner_registrations, from_banner_section, from_canvas_term
+from agents.rules.adapters import (
+    from_banner_registrations,
+    from_banner_section,
+    from_canvas_enrollment,
+)
 from agents.rules.provisioning import provisioning_due
 from agents.rules.roster_plan import (
     ActionKind,
@@ -52,7 +56,6 @@ from tools.canvas import courses, enrollments, lookup
 from tools.canvas.client import CanvasClient
 from tools.canvas.errors import CanvasNotFound
 from tools.canvas.models import (
-    CourseInfo,
     CourseShellSpec,
     CrossListSpec,
     EndEnrollment,
@@ -60,7 +63,6 @@ from tools.canvas.models import (
     EnrollmentKey,
     EnrollmentQuery,
     EnrollmentSpec,
-    SectionInfo,
     SectionSpec,
     SisEnrollmentRow,
     SisImportSpec,
@@ -208,27 +210,38 @@ def read_canvas(
 ) -> CanvasSnapshot:
     """What Canvas holds for the scope's courses: their sections and student enrollments.
 
-    Three requests per course, whatever the scope: the course, its sections, and its student
-    enrollments (only ``banner_id``'s when given, so an event reads one student's rows).
+    Two requests per course, whatever the scope: its sections and its student enrollments (only
+    ``banner_id``'s when given, so an event reads one student's rows), both addressed by the
+    course's SIS id. The planner needs of a course only whether it exists and which sections
+    it holds: a 404 on the sections says it is missing (as a GET of the course would), and a
+    listing names the sections in it. A course that lists no sections is fetched as well (one
+    more request, rare: a course is provisioned with its sections), so that its existence is
+    judged by the same GET as before rather than by an empty list alone.
     """
-    found: list[CourseInfo] = []
-    sections: list[SectionInfo] = []
+    found: set[str] = set()
+    sections: dict[str, str] = {}
     rows: list[EnrollmentInfo] = []
     for course_id in sorted(set(_course_ids(scope, banner.sections.values()).values())):
         try:
-            course = lookup.get_course(client, course_id)
+            listed = lookup.find_course_sections(client, course_id)
+            if not listed:
+                lookup.get_course(client, course_id)
         except CanvasNotFound:
             continue
-        found.append(CourseInfo.of(course))
-        sections += [SectionInfo.of(s) for s in course.get_sections()]
+        found.add(course_id)
+        sections |= {s.sis_section_id: course_id for s in listed if s.sis_section_id is not None}
         query = EnrollmentQuery(
             sis_id=course_id,
             states=enrollments.ALL_STATES,
             types=["StudentEnrollment"],
             sis_user_id=banner_id,
         )
-        rows += enrollments.enrollments_in(course, query)
-    return from_canvas_term(found, sections, rows)
+        rows += enrollments.enrollments_in(lookup.course_at(client, course_id), query)
+    return CanvasSnapshot(
+        course_sis_ids=frozenset(found),
+        sections=sections,
+        enrollments=tuple(e for e in map(from_canvas_enrollment, rows) if e is not None),
+    )
 
 
 def plan_sync(

@@ -1,7 +1,8 @@
 """Enrolling, ending and reactivating enrollments, listing them, and reading final grades.
 
 An enrollment is named by its Canvas key: user, section and type. Creating one that exists
-returns the existing one in Canvas, so an ambiguous enroll is simply sent again. Ending or
+returns the existing one in Canvas, so an ambiguous enroll is simply sent again; the request
+names section and user by SIS id, so it needs no lookups unless Canvas answers 404. Ending or
 reactivating first reads the enrollment and does nothing if it is already in the wanted state.
 """
 
@@ -13,11 +14,13 @@ from typing import Any, get_args
 
 from canvasapi.course import Course
 from canvasapi.enrollment import Enrollment
+from canvasapi.exceptions import ResourceDoesNotExist
 from canvasapi.section import Section
+from canvasapi.util import combine_kwargs
 
 from tools.canvas.client import CanvasClient, canvas_operation
 from tools.canvas.errors import CanvasNotFound
-from tools.canvas.lookup import get_course, get_section, get_user
+from tools.canvas.lookup import get_course, get_section, get_user, missing_is
 from tools.canvas.models import (
     EndEnrollment,
     EndTask,
@@ -39,49 +42,90 @@ STATE_AFTER: dict[EndTask, str] = {
 ALL_STATES = list(get_args(EnrollmentState))
 
 
-def _enroll_in(client: CanvasClient, section: Section, spec: EnrollmentSpec) -> EnrollmentInfo:
-    """Enroll in an already-found section; re-sent when ambiguous (Canvas returns the existing)."""
+def _post_enrollment(client: CanvasClient, spec: EnrollmentSpec) -> Enrollment:
+    """``POST sections/sis_section_id:X/enrollments``, the user named as Canvas allows.
 
-    def attempt() -> Enrollment:
-        user_id = spec.user_id
-        if spec.sis_user_id is not None:
-            user_id = get_user(client, spec.sis_user_id).id
-        return section.enroll_user(
-            user_id,
-            enrollment={"type": spec.type, "enrollment_state": spec.state, "notify": spec.notify},
-        )
+    Canvas takes ``enrollment[user_id]=sis_user_id:Y``, so neither the section nor the user
+    needs a lookup first. canvasapi's ``Section.enroll_user`` cannot send that (it ``int()``s
+    the user), so this sends the request it would send through the same Requester, and so
+    through the client's paced, retrying session.
+    """
+    user = f"sis_user_id:{spec.sis_user_id}" if spec.sis_user_id is not None else spec.user_id
+    fields = {
+        "user_id": user,
+        "type": spec.type,
+        "enrollment_state": spec.state,
+        "notify": spec.notify,
+    }
+    response = client.requester.request(
+        "POST",
+        f"sections/sis_section_id:{spec.sis_section_id}/enrollments",
+        _kwargs=combine_kwargs(enrollment=fields),
+    )
+    return Enrollment(client.requester, response.json())
 
-    return EnrollmentInfo.of(client.retry_ambiguous(attempt))
+
+def _enroll(
+    client: CanvasClient, spec: EnrollmentSpec, missing_sections: set[str] | None = None
+) -> EnrollmentInfo:
+    """Enroll with one request; after a 404, look up what is missing (one request per kind).
+
+    The POST names section and user by SIS id, and Canvas answers 404 when either is missing
+    without saying which. Only then are the section and the user looked up, so the
+    :class:`CanvasNotFound` names the right one (the section first, as before); a section found
+    missing is added to ``missing_sections``. If both turn out to exist (made in between), the
+    enrollment is sent again by Canvas ids.
+
+    An ambiguous POST (5xx, lost connection) is sent again: Canvas keys an enrollment by user,
+    section and type and returns the existing one, so a resend cannot make a second.
+    """
+    try:
+        return EnrollmentInfo.of(client.retry_ambiguous(lambda: _post_enrollment(client, spec)))
+    except ResourceDoesNotExist:
+        pass
+    try:
+        section = get_section(client, spec.sis_section_id)
+    except CanvasNotFound:
+        if missing_sections is not None:
+            missing_sections.add(spec.sis_section_id)
+        raise
+    if spec.sis_user_id is not None:
+        user_id = get_user(client, spec.sis_user_id).id
+    else:
+        with missing_is("user", canvas_id=spec.user_id):
+            user_id = client.canvas.get_user(spec.user_id).id
+    enrollment = {"type": spec.type, "enrollment_state": spec.state, "notify": spec.notify}
+    return EnrollmentInfo.of(
+        client.retry_ambiguous(lambda: section.enroll_user(user_id, enrollment=enrollment))
+    )
 
 
 @canvas_operation
 def enroll(client: CanvasClient, spec: EnrollmentSpec) -> EnrollmentInfo:
-    """Make sure a user holds an enrollment in a section (the Banner registration's mirror)."""
-    return _enroll_in(client, get_section(client, spec.sis_section_id), spec)
+    """Make sure a user holds an enrollment in a section (the Banner registration's mirror).
+
+    One request when section and user exist (see :func:`_enroll`).
+    """
+    return _enroll(client, spec)
 
 
 @canvas_operation
 def enroll_many(
     client: CanvasClient, specs: Sequence[EnrollmentSpec], workers: int = 4
 ) -> list[EnrollmentResult]:
-    """Apply a roster's worth of enrollments: each section looked up once, a few in parallel.
+    """Apply a roster's worth of enrollments: one request each, a few in parallel.
 
     A missing user or section does not stop the batch: its result names what was missing, for a
-    person to resolve. Canvas being unavailable (after retries) does stop it.
+    person to resolve. A section found missing is remembered, so the rest of its specs are not
+    sent. Canvas being unavailable (after retries) does stop it.
     """
-    sections: dict[str, Section | CanvasNotFound] = {}
-    for sis_section_id in dict.fromkeys(spec.sis_section_id for spec in specs):
-        try:
-            sections[sis_section_id] = get_section(client, sis_section_id)
-        except CanvasNotFound as missing:
-            sections[sis_section_id] = missing
+    missing_sections: set[str] = set()
 
     def one(spec: EnrollmentSpec) -> EnrollmentResult:
         try:
-            section = sections[spec.sis_section_id]
-            if isinstance(section, CanvasNotFound):
-                raise section
-            return EnrollmentResult(spec=spec, enrollment=_enroll_in(client, section, spec))
+            if spec.sis_section_id in missing_sections:
+                raise CanvasNotFound("section", sis_id=spec.sis_section_id)
+            return EnrollmentResult(spec=spec, enrollment=_enroll(client, spec, missing_sections))
         except CanvasNotFound as missing:
             found = Missing(kind=missing.kind, sis_id=missing.sis_id, canvas_id=missing.canvas_id)
             return EnrollmentResult(spec=spec, missing=found)

@@ -31,6 +31,16 @@ def missing_is(
         raise CanvasNotFound(kind, sis_id=sis_id, canvas_id=canvas_id) from exc
 
 
+def course_at(client: CanvasClient, sis_course_id: str) -> Course:
+    """A canvasapi ``Course`` addressed by SIS id, not fetched: no request, no check.
+
+    Enough for the calls that only put the course's id in their URL (its sections, its
+    enrollments), which then answer 404 themselves if the course is missing; the GET that
+    :func:`get_course` costs would tell nothing more. Its only attribute is that ``id``.
+    """
+    return Course(client.requester, {"id": f"sis_course_id:{sis_course_id}"})
+
+
 def get_course(client: CanvasClient, sis_course_id: str) -> Course:
     """The course with this SIS id."""
     with missing_is("course", sis_course_id):
@@ -53,6 +63,17 @@ def get_user(client: CanvasClient, sis_user_id: str) -> User:
 def find_course(client: CanvasClient, sis_course_id: str) -> CourseInfo:
     """Look up a course by SIS id, so a sync can tell 'missing' from 'present'."""
     return CourseInfo.of(get_course(client, sis_course_id))
+
+
+@canvas_operation
+def find_course_sections(client: CanvasClient, sis_course_id: str) -> list[SectionInfo]:
+    """The sections in a course (cross-listed ones included), named by the course's SIS id.
+
+    One request, the course not fetched first; :class:`CanvasNotFound` (kind ``course``) when
+    Canvas has no such course.
+    """
+    with missing_is("course", sis_course_id):
+        return [SectionInfo.of(s) for s in course_at(client, sis_course_id).get_sections()]
 
 
 @canvas_operation

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     delete,
     insert,
     select,
@@ -57,6 +58,15 @@ person_exceptions = Table(
 )
 
 
+_FORGET = [
+    delete(table).where(table.c.thread_id == bindparam("thread"))
+    for table in (run_outcomes, person_exceptions)
+]
+_INSERT_OUTCOME = insert(run_outcomes)
+_INSERT_EXCEPTION = insert(person_exceptions)
+# Built once: every event's run is recorded, and building statements cost more than running them.
+
+
 @dataclass(frozen=True)
 class ExceptionRow:
     """One person exception as the dashboard shows it."""
@@ -90,21 +100,22 @@ class RunLedger:
         """Replace what is known of ``thread_id``'s run with this outcome and its exceptions."""
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            for table in (run_outcomes, person_exceptions):
-                conn.execute(delete(table).where(table.c.thread_id == thread_id))
+            for forget in _FORGET:
+                conn.execute(forget, {"thread": thread_id})
             conn.execute(
-                insert(run_outcomes).values(
-                    thread_id=thread_id,
-                    kind=kind,
-                    status=outcome.status,
-                    detail=outcome.detail,
-                    figures=json.dumps(outcome.figures),
-                    recorded_at=now,
-                )
+                _INSERT_OUTCOME,
+                {
+                    "thread_id": thread_id,
+                    "kind": kind,
+                    "status": outcome.status,
+                    "detail": outcome.detail,
+                    "figures": json.dumps(outcome.figures),
+                    "recorded_at": now,
+                },
             )
             if exceptions:
                 conn.execute(
-                    insert(person_exceptions),
+                    _INSERT_EXCEPTION,
                     [
                         {"thread_id": thread_id, "seq": n, "recorded_at": now, **e.model_dump()}
                         for n, e in enumerate(exceptions)

@@ -41,7 +41,7 @@ _DEFAULT_PII: dict[str, PiiType] = {
 
 _DEFAULT_KEEP = (
     "code", "desc", "title", "ind", "crn", "term", "gpa", "hours", "hrs", "amt", "amount",
-    "count", "seq_no", "date", "status", "grade", "type", "level", "numb", "url", "digest",
+    "count", "seq_no", "date", "status", "grade", "type", "level", "numb", "url", "digest", "crns",
 )  # fmt: skip
 """Suffixes of fields that never hold personal data (``digest``: a plan's hash, which is new in
 every result and would otherwise go through spaCy each time)."""

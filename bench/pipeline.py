@@ -198,7 +198,7 @@ def latencies(inbox: Inbox, ids: set[str], timeout: float) -> dict[str, Any]:
 
 
 def sustained(
-    settings: Settings, term: str, rate: float, seconds: float, mode: str
+    settings: Settings, term: str, rate: float, seconds: float, mode: str, threads: int
 ) -> dict[str, Any]:
     """Registrations at ``rate``/s for ``seconds``: embedded worker or two RabbitMQ workers."""
     banner = make_engine(settings.banner_url)
@@ -216,7 +216,7 @@ def sustained(
         fleet.start()
     else:
         handler = AgentHandler.from_settings(settings)
-        worker = InProcessWorker(inbox, handler, worker_id="bench", concurrency=4)
+        worker = InProcessWorker(inbox, handler, worker_id="bench", concurrency=threads)
         threading.Thread(target=worker.run, args=(stop,), daemon=True).start()
     try:
         latencies(inbox, {s.event_id for s in sections}, 300)
@@ -258,6 +258,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=5000, help="size of the two-worker run")
     parser.add_argument("--webhooks", type=int, default=1000)
     parser.add_argument(
+        "--threads", type=int, default=2, help="handler threads of the embedded worker"
+    )
+    parser.add_argument(
         "--parts",
         default="webhook,embedded,rabbitmq,scale",
         help="comma-separated subset of webhook, embedded, rabbitmq, scale (default: all)",
@@ -276,7 +279,7 @@ def main() -> None:
             base = settings_in(Path(tmp) / mode)
             students, sections = max(200, needed // 3), max(10, needed // 60)
             with world(base, students=students, sections=sections) as (s, term):
-                run = sustained(s, term, args.rate, args.seconds, mode)
+                run = sustained(s, term, args.rate, args.seconds, mode, args.threads)
                 figures[f"registration_to_enrollment_{mode}"] = run
                 print(f"{mode}: {run}", file=sys.stderr)
         if "scale" in parts:

@@ -38,6 +38,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Engine,
+    Executable,
     Index,
     Integer,
     LargeBinary,
@@ -125,6 +126,65 @@ _LOCK_ROW = select(inbox_events).where(inbox_events.c.event_id == bindparam("id"
 _SET_ROW = update(inbox_events).where(inbox_events.c.event_id == bindparam("id"))
 """One row by id, locked / updated with the columns given as parameters. Built once: every event
 is completed through them, and building statements cost more than running them."""
+
+
+def _claim_statements() -> tuple[Executable, Executable, Executable]:
+    """The statements of :meth:`Inbox.claim`, built once (a claim runs every few events)."""
+    e = inbox_events
+    now = bindparam("now", type_=UtcDateTime())
+    earlier = e.alias("earlier")
+    blocked = exists().where(
+        earlier.c.subject_key == e.c.subject_key,
+        earlier.c.status.in_(UNFINISHED),
+        or_(
+            earlier.c.occurred_at < e.c.occurred_at,
+            and_(earlier.c.occurred_at == e.c.occurred_at, earlier.c.event_id < e.c.event_id),
+        ),
+    )
+    due = or_(
+        and_(e.c.status.in_(("received", "failed")), e.c.next_attempt_at <= now),
+        and_(e.c.status == "processing", e.c.lease_until < now),
+    )
+    candidates = (
+        select(e.c.event_id)
+        .where(_unfinished, due, ~blocked)
+        .order_by(e.c.occurred_at, e.c.event_id)
+        .limit(bindparam("n", type_=Integer()))
+        .with_for_update(skip_locked=True, of=e)
+    )
+    claim = (
+        update(e)
+        .where(e.c.event_id.in_(bindparam("ids", expanding=True)))
+        .values(
+            status="processing",
+            attempts=e.c.attempts + 1,
+            claimed_by=bindparam("by"),
+            lease_until=bindparam("until", type_=UtcDateTime()),
+            updated_at=now,
+        )
+        .returning(*e.c)
+    )
+    bury = (
+        update(e)
+        .where(
+            _unfinished,
+            e.c.status == "processing",
+            e.c.lease_until < now,
+            e.c.attempts >= bindparam("max_attempts", type_=Integer()),
+        )
+        .values(
+            status="dead",
+            last_error="lease expired on the last allowed attempt "
+            "(the worker died or the handler hung)",
+            claimed_by=None,
+            lease_until=None,
+            updated_at=now,
+        )
+    )
+    return candidates, claim, bury
+
+
+_CANDIDATES, _CLAIM, _BURY_ABANDONED = _claim_statements()
 
 
 class InvalidTransition(ValidationFailed):
@@ -343,66 +403,16 @@ class Inbox:
         out on its last attempt is buried instead of being claimed again.
         """
         now = self._clock()
-        e = inbox_events
-        earlier = e.alias("earlier")
-        blocked = exists().where(
-            earlier.c.subject_key == e.c.subject_key,
-            earlier.c.status.in_(UNFINISHED),
-            or_(
-                earlier.c.occurred_at < e.c.occurred_at,
-                and_(earlier.c.occurred_at == e.c.occurred_at, earlier.c.event_id < e.c.event_id),
-            ),
-        )
-        due = or_(
-            and_(e.c.status.in_(("received", "failed")), e.c.next_attempt_at <= now),
-            and_(e.c.status == "processing", e.c.lease_until < now),
-        )
-        candidates = (
-            select(e.c.event_id)
-            .where(_unfinished, due, ~blocked)
-            .order_by(e.c.occurred_at, e.c.event_id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=e)
-        )
         with self._write() as conn:
-            self._bury_abandoned(conn, now)
-            ids: list[str] = list(conn.execute(candidates).scalars())
+            conn.execute(_BURY_ABANDONED, {"now": now, "max_attempts": self.retry.max_attempts})
+            ids: list[str] = list(conn.execute(_CANDIDATES, {"now": now, "n": limit}).scalars())
             if not ids:
                 return []
             rows = conn.execute(
-                update(e)
-                .where(e.c.event_id.in_(ids))
-                .values(
-                    status="processing",
-                    attempts=e.c.attempts + 1,
-                    claimed_by=worker_id,
-                    lease_until=now + lease,
-                    updated_at=now,
-                )
-                .returning(*e.c)
+                _CLAIM, {"ids": ids, "by": worker_id, "until": now + lease, "now": now}
             ).all()
         records = [InboxRecord.from_row(row) for row in rows]
         return sorted(records, key=lambda r: (r.occurred_at, r.event_id))
-
-    def _bury_abandoned(self, conn: Connection, now: datetime) -> None:
-        e = inbox_events
-        conn.execute(
-            update(e)
-            .where(
-                _unfinished,
-                e.c.status == "processing",
-                e.c.lease_until < now,
-                e.c.attempts >= self.retry.max_attempts,
-            )
-            .values(
-                status="dead",
-                last_error="lease expired on the last allowed attempt "
-                "(the worker died or the handler hung)",
-                claimed_by=None,
-                lease_until=None,
-                updated_at=now,
-            )
-        )
 
     def _change(
         self, event_id: str, action: Action, *, error: str | None = None

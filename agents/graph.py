@@ -1,10 +1,12 @@
-"""The router: validate the event, send it to its specialist subgraph, end with an Outcome.
+"""The router: type the event, send it to its specialist subgraph, end with an Outcome.
 
-``validate`` types the event (:func:`agents.events.parse_event`); an invalid or unknown one goes
-to ``dead_letter`` with the reason. ``route`` is a ``Literal``-typed function over
-:data:`agents.routing.ROUTES`, so the graph's edges and the routing table cannot disagree
-silently. Each specialist is a compiled subgraph over :class:`AgentState` added as a node; its
-interrupts (approvals) pause the router, and its checkpoints live in the router's checkpointer.
+``route``, the graph's entry edge, types the event (:func:`agents.events.parse_event`) and picks
+its specialist; an invalid or unknown one goes to ``dead_letter``, which says why. It is an edge
+rather than a node of its own because a node is a step every event pays for (a superstep and
+its bookkeeping). ``route`` is ``Literal``-typed over :data:`agents.routing.ROUTES`, so the
+graph's edges and the routing table cannot disagree silently. Each specialist is a compiled
+subgraph over :class:`AgentState` added as a node; its interrupts (approvals) pause the router,
+and its checkpoints live in the router's checkpointer.
 """
 
 from __future__ import annotations
@@ -30,36 +32,31 @@ Target = Literal[
 Router = CompiledStateGraph[AgentState, ToolContext, AgentState, AgentState]
 
 
-def _validate(state: AgentState) -> dict[str, Any]:
-    """Type the event; an invalid or unroutable one ends here with the reason."""
-    raw = state.get("event")
-    try:
-        event = parse_event(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'event'}: {e['msg']}" for e in exc.errors()
-        )
-        return finish("dead_letter", f"invalid event: {problems}")
-    if specialist_for(event.kind) is None:
-        return finish("dead_letter", f"no specialist handles events of kind {event.kind!r}")
-    return {"event": event.model_dump(mode="json")}
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'event'}: {e['msg']}" for e in exc.errors()
+    )
 
 
 def route(state: AgentState) -> Target:
     """The specialist node for the event's kind, or the dead letter."""
-    if state.get("outcome"):
+    try:
+        event = parse_event(state.get("event"))
+    except ValidationError:
         return "dead_letter"
-    specialist = specialist_for(str(state["event"]["kind"]))
+    specialist = specialist_for(event.kind)
     target = specialist.value if specialist else "dead_letter"
     assert target in get_args(Target)
     return target  # type: ignore[return-value]
 
 
 def _dead_letter(state: AgentState) -> dict[str, Any]:
-    """Keep the validation's reason; anything else reaching here is a routing bug, said so."""
-    if state.get("outcome"):
-        return {}
-    return finish("dead_letter", "the router found no specialist for this event")
+    """Why the event has no specialist: invalid, or a kind no specialist handles."""
+    try:
+        event = parse_event(state.get("event"))
+    except ValidationError as exc:
+        return finish("dead_letter", f"invalid event: {_problems(exc)}")
+    return finish("dead_letter", f"no specialist handles events of kind {event.kind!r}")
 
 
 def build_router(deps: GraphDeps, checkpointer: BaseCheckpointSaver[str] | None = None) -> Router:
@@ -73,13 +70,11 @@ def build_router(deps: GraphDeps, checkpointer: BaseCheckpointSaver[str] | None 
         Specialist.INCOMPLETES: incompletes.build(deps),
     }
     graph = StateGraph(AgentState, context_schema=ToolContext)
-    graph.add_node("validate", _validate)
     graph.add_node("dead_letter", _dead_letter)
     for specialist, node in specialists.items():
         graph.add_node(specialist.value, node)
         graph.add_edge(specialist.value, END)
-    graph.add_edge(START, "validate")
-    graph.add_conditional_edges("validate", route)
+    graph.add_conditional_edges(START, route)
     graph.add_edge("dead_letter", END)
     return graph.compile(checkpointer=checkpointer, name="router")
 

@@ -27,7 +27,7 @@ from agents.deps import ProvisioningConfig
 from agents.rules.adapters import (
     from_banner_registrations,
     from_banner_section,
-    from_canvas_enrollment,
+    from_canvas_term,
 )
 from agents.rules.provisioning import provisioning_due
 from agents.rules.roster_plan import (
@@ -63,6 +63,7 @@ from tools.canvas.models import (
     EnrollmentKey,
     EnrollmentQuery,
     EnrollmentSpec,
+    SectionInfo,
     SectionSpec,
     SisEnrollmentRow,
     SisImportSpec,
@@ -218,8 +219,7 @@ def read_canvas(
     more request, rare: a course is provisioned with its sections), so that its existence is
     judged by the same GET as before rather than by an empty list alone.
     """
-    found: set[str] = set()
-    sections: dict[str, str] = {}
+    found: dict[str, list[SectionInfo]] = {}
     rows: list[EnrollmentInfo] = []
     for course_id in sorted(set(_course_ids(scope, banner.sections.values()).values())):
         try:
@@ -228,8 +228,7 @@ def read_canvas(
                 lookup.get_course(client, course_id)
         except CanvasNotFound:
             continue
-        found.add(course_id)
-        sections |= {s.sis_section_id: course_id for s in listed if s.sis_section_id is not None}
+        found[course_id] = listed
         query = EnrollmentQuery(
             sis_id=course_id,
             states=enrollments.ALL_STATES,
@@ -237,11 +236,7 @@ def read_canvas(
             sis_user_id=banner_id,
         )
         rows += enrollments.enrollments_in(lookup.course_at(client, course_id), query)
-    return CanvasSnapshot(
-        course_sis_ids=frozenset(found),
-        sections=sections,
-        enrollments=tuple(e for e in map(from_canvas_enrollment, rows) if e is not None),
-    )
+    return from_canvas_term(found, rows)
 
 
 def plan_sync(

@@ -8,7 +8,7 @@ reported rather than dropped silently.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
@@ -24,7 +24,6 @@ from agents.rules.roster_plan import (
 )
 from tools.banner.models import GpaSummary, HoldSummary, Registration, Section, StudentStanding
 from tools.canvas.models import (
-    CourseInfo,
     EnrollmentInfo,
     GradingStandardInfo,
     SectionInfo,
@@ -78,19 +77,21 @@ def from_canvas_enrollment(enrollment: EnrollmentInfo) -> CanvasEnrollment | Non
 
 
 def from_canvas_term(
-    courses: Iterable[CourseInfo],
-    sections: Iterable[SectionInfo],
+    courses: Mapping[str, Iterable[SectionInfo]],
     enrollments: Iterable[EnrollmentInfo],
 ) -> CanvasSnapshot:
-    """The planner's snapshot from listed courses, sections and enrollments (SIS ones only)."""
-    course_sis = {c.id: c.sis_course_id for c in courses if c.sis_course_id is not None}
+    """The planner's snapshot from each course found (by SIS id) with its listed sections.
+
+    Enrollments and sections without SIS ids were made by hand in Canvas: not Banner's.
+    """
     rows = (from_canvas_enrollment(e) for e in enrollments)
     return CanvasSnapshot(
-        course_sis_ids=frozenset(course_sis.values()),
+        course_sis_ids=frozenset(courses),
         sections={
-            s.sis_section_id: course_sis[s.course_id]
-            for s in sections
-            if s.sis_section_id is not None and s.course_id in course_sis
+            s.sis_section_id: course
+            for course, listed in courses.items()
+            for s in listed
+            if s.sis_section_id is not None
         },
         enrollments=tuple(row for row in rows if row is not None),
     )

@@ -23,7 +23,6 @@ from tools.banner.models import (
     StudentStanding,
 )
 from tools.canvas.models import (
-    CourseInfo,
     EnrollmentInfo,
     GradingSchemeEntry,
     GradingStandardInfo,
@@ -85,17 +84,15 @@ def test_canvas_enrollments_without_sis_ids_are_not_the_planners():
 
 
 def test_canvas_term_snapshot_names_each_sections_course_by_sis_id():
-    courses = [
-        CourseInfo(id=3, sis_course_id="202610-A1", name="x", workflow_state="available"),
-        CourseInfo(id=4, sis_course_id=None, name="sandbox", workflow_state="available"),
-    ]
-    sections = [
-        SectionInfo(id=10, sis_section_id="202610-10001", name="s", course_id=3),
-        SectionInfo(id=11, sis_section_id=None, name="manual", course_id=3),
-        SectionInfo(id=12, sis_section_id="202610-10009", name="s", course_id=4),
-    ]
-    snapshot = from_canvas_term(courses, sections, [enrollment(), enrollment(sis_section_id=None)])
-    assert snapshot.course_sis_ids == {"202610-A1"}
+    courses = {
+        "202610-A1": [
+            SectionInfo(id=10, sis_section_id="202610-10001", name="s", course_id=3),
+            SectionInfo(id=11, sis_section_id=None, name="manual", course_id=3),
+        ],
+        "202610-10007": [],
+    }
+    snapshot = from_canvas_term(courses, [enrollment(), enrollment(sis_section_id=None)])
+    assert snapshot.course_sis_ids == {"202610-A1", "202610-10007"}
     assert snapshot.sections == {"202610-10001": "202610-A1"}
     assert len(snapshot.enrollments) == 1
 

@@ -51,7 +51,7 @@ from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 from sqlalchemy.exc import SQLAlchemyError
 
 from runtime.inbox import Inbox, InboxRecord
-from runtime.worker import Handler, process
+from runtime.worker import Handler, process, settle_heap
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +197,7 @@ class BusWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, reconnecting with backoff whenever the broker goes away."""
+        settle_heap()
         await serve(self.broker_url, stop, self._session, name=f"bca-worker {self.worker_id}")
 
     async def _session(self, connection: AbstractConnection, stop: asyncio.Event) -> Task[None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import threading
 from datetime import UTC, datetime
@@ -83,3 +84,12 @@ def test_load_handler() -> None:
         load_handler("agents.nowhere:handler")
     with pytest.raises(ConfigurationError, match="no handle"):
         load_handler("collections:OrderedDict")
+
+
+def test_a_started_worker_hides_its_startup_heap_from_the_collector(inbox: Inbox) -> None:
+    """Long-lived startup objects are frozen once; full collections stop walking them."""
+    InProcessWorker(inbox, LogOnlyHandler(), worker_id="w").run(threading.Event(), once=True)
+    frozen = gc.get_freeze_count()
+    assert frozen > 10_000, frozen
+    InProcessWorker(inbox, LogOnlyHandler(), worker_id="w").run(threading.Event(), once=True)
+    assert gc.get_freeze_count() == frozen  # once per process, not per worker

@@ -38,14 +38,13 @@ from sqlalchemy import select
 from agents.events import Event
 from app import create_app
 from runtime.db import make_engine
-from runtime.demo import TermEvents, canvas_users, ensure_banner
+from runtime.demo import TermEvents, ensure_banner, wired_to_canvas
 from runtime.inbox import Inbox, inbox_events
 from runtime.loadgen import WorkerFleet, scale_run
 from runtime.pipeline import AgentHandler
 from runtime.settings import Settings
 from runtime.worker import InProcessWorker
 from sandbox.canvas.testing import free_port
-from tools.canvas.client import CanvasClient
 
 BROKER_URL = os.environ.get("BCA_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
@@ -93,14 +92,7 @@ def world(settings: Settings, *, students: int, sections: int) -> Iterator[tuple
     banner, term = ensure_banner(settings, students=students, sections=sections)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     with simulator_process(settings) as base:
-        wired = settings.model_copy(update={"canvas_url": base})
-        client = CanvasClient.from_settings(wired)
-        try:
-            canvas_users(banner, client)
-        finally:
-            client.close()
-            banner.dispose()
-        yield wired, term
+        yield wired_to_canvas(settings, banner, base), term
 
 
 def cpu_seconds(pids: Sequence[int]) -> float:

@@ -101,14 +101,22 @@ def embedded_world(
     live = {"webhook_url": webhook_url} if webhook_url else {}
     token = settings.canvas_token.get_secret_value()
     with running_simulator(settings.var_dir / "canvas-sim.db", token, live_events=live) as sim:
-        wired = settings.model_copy(update={"canvas_url": sim.base_url})
-        client = CanvasClient.from_settings(wired)
-        try:
-            canvas_users(banner, client)
-        finally:
-            client.close()
-            banner.dispose()
-        yield wired, sim, term
+        yield wired_to_canvas(settings, banner, sim.base_url), sim, term
+
+
+def wired_to_canvas(settings: Settings, banner: Engine, canvas_url: str) -> Settings:
+    """``settings`` pointed at the Canvas at ``canvas_url``, which gets Banner's people first.
+
+    Disposes of ``banner`` (the caller's seeding engine) either way.
+    """
+    wired = settings.model_copy(update={"canvas_url": canvas_url})
+    client = CanvasClient.from_settings(wired)
+    try:
+        canvas_users(banner, client)
+    finally:
+        client.close()
+        banner.dispose()
+    return wired
 
 
 @dataclass

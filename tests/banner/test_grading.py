@@ -17,7 +17,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, select
 
+from runtime.db import make_engine
 from runtime.errors import ValidationFailed
+from runtime.inbox import Inbox
+from runtime.intake.cursors import CursorStore
+from runtime.intake.db_poller import DbPoller
 from tests.banner.conftest import TERM, add, person, register, section
 from tools.banner import reads
 from tools.banner import schema as s
@@ -253,6 +257,51 @@ def test_extension_moves_the_date_and_keeps_the_incomplete(course: Engine) -> No
     )
     assert stored(course, 1002) == ("I", EXTENDED, "dkim")
     assert stored(course, 1001)[1] is None  # only that registration
+
+
+def activity(db: Engine, pidm: int) -> tuple[datetime, int]:
+    """SFRSTCR_ACTIVITY_DATE and _VERSION of the registration in 10001."""
+    with db.connect() as conn:
+        row = conn.execute(
+            select(s.sfrstcr.c.sfrstcr_activity_date, s.sfrstcr.c.sfrstcr_version)
+            .where(s.sfrstcr.c.sfrstcr_pidm == pidm, s.sfrstcr.c.sfrstcr_crn == "10001")
+        ).one()  # fmt: skip
+    return row[0], row[1]
+
+
+@pytest.mark.parametrize("change", [{"extend_to": EXTENDED}, {"grade": "B"}])
+def test_resolution_stamps_activity_date_and_version(
+    course: Engine, change: dict[str, Any]
+) -> None:
+    before, version = activity(course, 1002)
+    assert before < AT
+    resolve(course, **change)
+    assert activity(course, 1002) == (AT, version + 1)
+    assert activity(course, 1001)[0] == before  # only that registration
+
+
+def test_extension_is_seen_by_the_db_poller(course: Engine, tmp_path: Any) -> None:
+    """The poller watches SFRSTCR_ACTIVITY_DATE: an extension must move it to become an event."""
+    app = make_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    inbox = Inbox(app)
+    inbox.create_schema()
+    cursors = CursorStore(app)
+    cursors.create_schema()
+    poller = DbPoller(inbox, cursors, course)
+    assert poller.poll_once() > 0  # the seeded rows; the watermark now sits at their stamp
+    assert poller.poll_once() == 0
+    seen = {r.event_id for r in inbox.list_events(limit=1000)}
+
+    resolve(course, extend_to=EXTENDED)
+
+    assert poller.poll_once() == 1
+    new = [r for r in inbox.list_events(limit=1000) if r.event_id not in seen]
+    assert len(new) == 1
+    assert new[0].event_id.endswith(f":{AT.isoformat()}")
+    assert new[0].subject_key == f"registration:{TERM}:10001:1002"
+    assert new[0].kind == "banner.grade.entered"  # still an 'I': the incompletes agent re-reads
+    assert new[0].occurred_at.replace(tzinfo=None) == AT
+    app.dispose()
 
 
 @pytest.mark.parametrize(

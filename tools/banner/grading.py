@@ -18,9 +18,9 @@ from sqlalchemy import Connection, Engine
 
 from runtime.errors import ValidationFailed
 from tools.banner import queries, reads
-from tools.banner.errors import GradeAlreadyRolled, PersonNotFound, RegistrationNotFound
+from tools.banner.errors import PersonNotFound
 from tools.banner.models import BannerModel, FinalGradeIn
-from tools.banner.writes import post_final_grade
+from tools.banner.writes import extend_incomplete, post_final_grade
 
 OVERALL = queries.OVERALL_GPA
 
@@ -135,7 +135,9 @@ def resolve_incomplete(
 
     Exactly one of ``grade`` and ``extend_to`` is given. A grade goes through the same checks as
     any final grade (:func:`tools.banner.writes.post_final_grade`); an extension must lie after
-    today and is refused once the grade has rolled to academic history.
+    today and is refused once the grade has rolled to academic history
+    (:func:`tools.banner.writes.extend_incomplete`). Either write stamps the row's activity date
+    with ``at`` (else now), so change capture on ``SFRSTCR_ACTIVITY_DATE`` sees it.
     """
     if (grade is None) == (extend_to is None):
         raise ValidationFailed("give either a final grade or a new extension date, not both")
@@ -151,12 +153,9 @@ def resolve_incomplete(
         assert extend_to is not None
         if extend_to <= today:
             raise ValidationFailed(f"the new extension date {extend_to} must lie after {today}")
-        with engine.begin() as conn:
-            if conn.execute(queries.registration(term, pidm, crn)).first() is None:
-                raise RegistrationNotFound(term=term, pidm=pidm, crn=crn)
-            if conn.execute(queries.rolled_courses(term, pidm, crn)).scalar_one():
-                raise GradeAlreadyRolled(term=term, pidm=pidm, crn=crn)
-            conn.execute(queries.extend_incomplete(term, pidm, crn, extend_to, user))
+        extend_incomplete(
+            engine, term=term, pidm=pidm, crn=crn, extend_to=extend_to, user=user, at=at
+        )
     with reads.connection(engine) as conn:
         row = conn.execute(queries.incomplete_state(term, pidm, crn)).one()
     return IncompleteResolution(

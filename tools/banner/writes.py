@@ -34,6 +34,7 @@ from tools.banner.models import (
     HoldIn,
     PostedGrade,
 )
+from tools.banner.schema import sfrstcr
 
 
 def _stamp(at: datetime | None) -> datetime:
@@ -78,6 +79,37 @@ def post_final_grade(
         grade_date=stored.grade_date,
         level=stored.level,
     )
+
+
+def extend_incomplete(
+    engine: Engine,
+    *,
+    term: str,
+    pidm: int,
+    crn: str,
+    extend_to: date,
+    user: str,
+    at: datetime | None = None,
+) -> None:
+    """Move a registration's incomplete extension date (``SFRSTCR_INCOMPLETE_EXT_DATE``).
+
+    Refused once the course has rolled to academic history. Like every change to a Banner row it
+    stamps ``SFRSTCR_ACTIVITY_DATE``, ``_USER_ID`` and ``_VERSION``, so change capture that
+    watches the activity date (the DB poller) sees the extension.
+    """
+    with engine.begin() as conn:
+        if conn.execute(queries.registration(term, pidm, crn)).first() is None:
+            raise RegistrationNotFound(term=term, pidm=pidm, crn=crn)
+        if conn.execute(queries.rolled_courses(term, pidm, crn)).scalar_one():
+            raise GradeAlreadyRolled(term=term, pidm=pidm, crn=crn)
+        # queries.extend_incomplete sets the date and the user only; the housekeeping columns
+        # are added here, as queries.store_final_grade sets them for a final grade.
+        conn.execute(
+            queries.extend_incomplete(term, pidm, crn, extend_to, user).values(
+                sfrstcr_activity_date=_stamp(at),
+                sfrstcr_version=sfrstcr.c.sfrstcr_version + 1,
+            )
+        )
 
 
 def place_hold(engine: Engine, hold: HoldIn, *, at: datetime | None = None) -> Hold:

@@ -10,9 +10,10 @@ sign-in tokens of people who have approvals waiting.
 from __future__ import annotations
 
 import json
+import signal
 import threading
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -26,6 +27,8 @@ from runtime.settings import Settings, get_settings
 
 DEMO_STUDENTS = 400
 DEMO_SECTIONS = 20
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""What ends ``bca up`` cleanly (exit 0): Ctrl-C, and a service manager's stop."""
 
 
 def register(root: typer.Typer) -> None:
@@ -154,6 +157,17 @@ def up(
     stop = threading.Event()
     threads: list[threading.Thread] = []
     handler: AgentHandler | None = None
+    server: uvicorn.Server | None = None
+
+    def stop_on_signal(_signum: int, _frame: object) -> None:
+        # Ctrl-C or SIGTERM, before uvicorn runs or re-raised by it after its own shutdown:
+        # stop and return, so the cleanup below runs and the command exits 0 (the default
+        # handlers end in exit 130, or in death by SIGTERM with no cleanup at all).
+        stop.set()
+        if server is not None:
+            server.should_exit = True
+
+    previous = _set_stop_handlers(dict.fromkeys(STOP_SIGNALS, stop_on_signal))
     try:
         inbox = Inbox(make_engine(settings.database_url))
         inbox.create_schema()
@@ -182,7 +196,8 @@ def up(
         server = uvicorn.Server(
             uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
         )
-        server.run()
+        if not stop.is_set():
+            server.run()
     finally:
         stop.set()
         for thread in threads:
@@ -190,3 +205,14 @@ def up(
         if handler is not None:
             handler.close()
         world.__exit__(None, None, None)
+        _set_stop_handlers(previous)
+
+
+def _set_stop_handlers(handlers: dict[int, Any]) -> dict[int, Any]:
+    """Install ``handlers`` by signal number; returns the ones they replace.
+
+    Only the main thread can handle signals: elsewhere nothing changes and nothing is returned.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.signal(sig, action) for sig, action in handlers.items()}

@@ -121,18 +121,33 @@ class GradeEntered(_RegistrationEvent):
 
 class _CanvasEvent(_Event):
     source: Literal["canvas"] = "canvas"
-    course_id: str
+    course_id: str = Field(
+        description="The course as the kind's specialist addresses it (see each kind): the SIS "
+        "id where the specialist needs one and the envelope names it, else Canvas's id."
+    )
+    canvas_course_id: str | None = Field(
+        None, description="Canvas's own id of the course, as the envelope sent it."
+    )
+    course_sis_id: str | None = Field(
+        None,
+        description="The course's ``sis_course_id`` when the envelope names it (Live Events "
+        "metadata ``context_sis_source_id`` of the course's own context).",
+    )
     user_id: str | None = None
     user_sis_id: str | None = None
 
     @property
     def subject_key(self) -> str:
-        """One user's events in one course apply in order."""
-        return f"canvas:{self.course_id}:{self.user_id or self.user_sis_id or '-'}"
+        """One user's events in one course apply in order (keyed by Canvas's id when known)."""
+        course = self.canvas_course_id or self.course_id
+        return f"canvas:{course}:{self.user_id or self.user_sis_id or '-'}"
 
 
 class CanvasEnrollmentChanged(_CanvasEvent):
-    """Canvas ``enrollment_created``/``_updated``: checked against Banner, never trusted."""
+    """Canvas ``enrollment_created``/``_updated``: checked against Banner, never trusted.
+
+    ``course_id`` stays Canvas's id: the enrollment is traced through Canvas by its ids.
+    """
 
     kind: Literal["canvas.enrollment"] = "canvas.enrollment"
     section_id: str | None = None
@@ -141,7 +156,10 @@ class CanvasEnrollmentChanged(_CanvasEvent):
 
 
 class CanvasSubmission(_CanvasEvent):
-    """Canvas ``submission_created``/``submission_updated``: feeds engagement features."""
+    """Canvas ``submission_created``/``submission_updated``: feeds engagement features.
+
+    ``course_id`` is the course's SIS id when the envelope names it (the section it names).
+    """
 
     kind: Literal["canvas.submission"] = "canvas.submission"
     assignment_id: str
@@ -150,7 +168,10 @@ class CanvasSubmission(_CanvasEvent):
 
 
 class CanvasGradeChange(_CanvasEvent):
-    """Canvas ``grade_change``: an assignment grade moved; may make passback stale."""
+    """Canvas ``grade_change``: an assignment grade moved; may make passback stale.
+
+    ``course_id`` is the course's SIS id when the envelope names it (the section it names).
+    """
 
     kind: Literal["canvas.grade_change"] = "canvas.grade_change"
     assignment_id: str
@@ -208,7 +229,6 @@ Event = Annotated[
     | CloseGrading,
     Field(discriminator="kind"),
 ]
-
 
 
 class EventEnvelope(RootModel[Event]):

@@ -10,6 +10,14 @@ Handled: ``enrollment_created``/``enrollment_updated`` → :class:`CanvasEnrollm
 ``submission_created``/``submission_updated`` → :class:`CanvasSubmission`, ``grade_change`` →
 :class:`CanvasGradeChange`. Other event names are well-formed but not acted on
 (:class:`IgnoredEvent`).
+
+Courses: Canvas names them by its numeric ids (``body.course_id``, else ``metadata.context_id``
+of a ``Course`` context), and real Canvas adds the course's SIS id as
+``metadata.context_sis_source_id``. The agents address a course by its SIS id (``{term}-{crn}``
+names one Banner section), so a submission or grade change whose envelope names the SIS id
+carries it as ``course_id``; every event keeps Canvas's id as ``canvas_course_id`` and the SIS id
+as ``course_sis_id``. An enrollment event's ``course_id`` stays Canvas's id: the enrollment is
+traced through Canvas by its ids.
 """
 
 from __future__ import annotations
@@ -97,6 +105,33 @@ def _optional(data: Mapping[str, Any], key: str) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
+_SHARD = 10**13
+"""Canvas global ids are ``shard * 10**13 + local id``; an envelope may mix the two forms."""
+
+
+def _same_canvas_id(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    return a.isdigit() and b.isdigit() and int(a) % _SHARD == int(b) % _SHARD
+
+
+def course_ids(
+    metadata: Mapping[str, Any], body: Mapping[str, Any]
+) -> tuple[str | None, str | None]:
+    """(Canvas id, SIS id) of the course an envelope is about; either may be None.
+
+    The Canvas id is the body's ``course_id``, else the ``context_id`` of a ``Course`` context.
+    The SIS id is that context's ``context_sis_source_id``, taken only when the context is the
+    event's own course: a body naming another course (the request was made elsewhere) gets none.
+    """
+    in_course = metadata.get("context_type") == "Course"
+    context = _optional(metadata, "context_id") if in_course else None
+    named = _optional(body, "course_id")
+    if context is None or (named is not None and not _same_canvas_id(named, context)):
+        return named or context, None
+    return named or context, _optional(metadata, "context_sis_source_id")
+
+
 def event_id_for(metadata: Mapping[str, Any], *object_ids: str | None) -> str:
     """A stable id: the same delivery, redelivered by Canvas, gets the same id."""
     parts = [
@@ -118,10 +153,8 @@ def event_from_envelope(envelope: Mapping[str, Any]) -> Event:
         occurred_at = _TIME.validate_python(_text(metadata, "event_time"))
     except ValidationError:
         raise MalformedEvent(f"event_time {metadata.get('event_time')!r} is not a time") from None
-    in_course = metadata.get("context_type") == "Course"
-    course_id = _optional(body, "course_id") or (
-        _optional(metadata, "context_id") if in_course else None
-    )
+    canvas_course_id, course_sis_id = course_ids(metadata, body)
+    courses = {"canvas_course_id": canvas_course_id, "course_sis_id": course_sis_id}
     try:
         match name:
             case "enrollment_created" | "enrollment_updated":
@@ -130,6 +163,7 @@ def event_from_envelope(envelope: Mapping[str, Any]) -> Event:
                     event_id=event_id_for(metadata, enrollment_id),
                     occurred_at=occurred_at,
                     course_id=_text(body, "course_id"),
+                    **courses,
                     user_id=_text(body, "user_id"),
                     section_id=_optional(body, "course_section_id"),
                     workflow_state=_text(body, "workflow_state"),
@@ -140,7 +174,8 @@ def event_from_envelope(envelope: Mapping[str, Any]) -> Event:
                 return CanvasSubmission(
                     event_id=event_id_for(metadata, submission_id),
                     occurred_at=occurred_at,
-                    course_id=course_id or _text(body, "course_id"),
+                    course_id=course_sis_id or canvas_course_id or _text(body, "course_id"),
+                    **courses,
                     user_id=_text(body, "user_id"),
                     assignment_id=_text(body, "assignment_id"),
                     late=bool(body.get("late", False)),
@@ -156,7 +191,8 @@ def event_from_envelope(envelope: Mapping[str, Any]) -> Event:
                         student,
                     ),
                     occurred_at=occurred_at,
-                    course_id=course_id or _text(body, "course_id"),
+                    course_id=course_sis_id or canvas_course_id or _text(body, "course_id"),
+                    **courses,
                     user_id=student,
                     user_sis_id=_optional(body, "student_sis_id"),
                     assignment_id=_text(body, "assignment_id"),

@@ -14,11 +14,13 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from agents.events import CanvasEnrollmentChanged, CanvasGradeChange, CanvasSubmission
+from agents.rules.roster_plan import banner_section_of
 from runtime.inbox import Inbox
 from runtime.intake.canvas import LiveEventsConfig, parse_body
 from runtime.intake.ethos import GuidMap
 from runtime.intake.replay import reparser
 from runtime.webhooks import webhooks_router
+from sandbox.canvas.live_events import LiveEvent
 
 SECRET = "a-shared-secret-of-at-least-32-bytes!"
 
@@ -204,3 +206,208 @@ def test_database_down_is_503(tmp_path) -> None:
     box = Inbox(make_engine(f"sqlite:///{tmp_path}/app.db"))  # schema never created
     response = client_for(box, LiveEventsConfig()).post("/webhooks/canvas", json=envelope())
     assert response.status_code == 503
+
+
+# --- course SIS ids (metadata.context_sis_source_id) ---------------------------------------
+#
+# Real Canvas puts the course's SIS id in the metadata of a Course context and sends global ids
+# (shard * 10**13 + local id) in the metadata, sometimes local ids in the body (examples of
+# canvas-lms doc/api/data_services). The simulator sends no context_sis_source_id.
+
+GLOBAL_COURSE = "21070000000000565"
+SIS_COURSE = "202610-10001"
+
+
+def real_canvas(name: str, body: dict, **metadata: object) -> dict:
+    """An envelope shaped like canvas-lms's documented examples: every id a string."""
+    return {
+        "metadata": {
+            "event_name": name,
+            "event_time": "2019-11-01T19:11:05.222Z",
+            "request_id": "1dd9dc6f-2fb0-4c19-a6c5-7ee1bf3ed295",
+            "root_account_id": "21070000000000001",
+            "context_account_id": "21070000000000079",
+            "context_type": "Course",
+            "context_id": GLOBAL_COURSE,
+            "context_sis_source_id": SIS_COURSE,
+            "context_role": "TeacherEnrollment",
+            "user_id": "21070000000000987",
+            "user_sis_id": "456-T45",
+            "producer": "canvas",
+            **metadata,
+        },
+        "body": body,
+    }
+
+
+REAL_GRADE = {
+    "assignment_id": "21070000000000355",
+    "grade": "5",
+    "old_grade": "4",
+    "score": 5,
+    "old_score": 4,
+    "grader_id": "21070000000000987",
+    "student_id": "21070000000000048",
+    "student_sis_id": "A00000048",
+    "submission_id": "21070000000011086",
+    "user_id": "21070000000000048",
+}
+REAL_ENROLLMENT = {
+    "enrollment_id": "21070000000046825",
+    "course_id": "565",  # a local id in the body, the global one in the metadata
+    "course_section_id": "21070000000004811",
+    "user_id": "21070000000020064",
+    "type": "StudentEnrollment",
+    "workflow_state": "active",
+}
+REAL_SUBMISSION = {
+    "submission_id": "21070000000011086",
+    "assignment_id": "21070000000000355",
+    "user_id": "21070000000000048",
+    "late": False,
+    "missing": True,
+}
+
+
+def parse(envelope_: dict) -> object:
+    return parse_body(json.dumps(envelope_).encode(), LiveEventsConfig())
+
+
+def test_real_grade_change_addresses_the_course_by_sis_id() -> None:
+    event = parse(real_canvas("grade_change", REAL_GRADE))
+    assert isinstance(event, CanvasGradeChange)
+    assert (event.course_id, event.canvas_course_id, event.course_sis_id) == (
+        SIS_COURSE,
+        GLOBAL_COURSE,
+        SIS_COURSE,
+    )
+    assert banner_section_of(event.course_id) == ("202610", "10001")  # what the grades agent asks
+    assert event.subject_key == f"canvas:{GLOBAL_COURSE}:21070000000000048"  # Canvas's id still
+    assert event.user_sis_id == "A00000048"
+
+
+def test_real_submission_addresses_the_course_by_sis_id() -> None:
+    event = parse(real_canvas("submission_updated", REAL_SUBMISSION))
+    assert isinstance(event, CanvasSubmission)
+    assert (event.course_id, event.canvas_course_id, event.course_sis_id, event.missing) == (
+        SIS_COURSE,
+        GLOBAL_COURSE,
+        SIS_COURSE,
+        True,
+    )
+
+
+def test_real_enrollment_keeps_canvas_ids_and_carries_the_sis_id() -> None:
+    """The enrollment is traced through Canvas by its ids (the locate tool takes Canvas ids)."""
+    event = parse(real_canvas("enrollment_created", REAL_ENROLLMENT))
+    assert isinstance(event, CanvasEnrollmentChanged)
+    assert (event.course_id, event.canvas_course_id, event.course_sis_id) == (
+        "565",
+        "565",
+        SIS_COURSE,  # local 565 and global ...0565 are the same course
+    )
+    assert event.section_id == "21070000000004811"
+
+
+def test_sis_id_of_another_context_is_not_taken() -> None:
+    elsewhere = {**REAL_ENROLLMENT, "course_id": "566"}
+    event = parse(real_canvas("enrollment_updated", elsewhere))
+    assert isinstance(event, CanvasEnrollmentChanged)
+    assert (event.course_id, event.course_sis_id) == ("566", None)
+    account = real_canvas(
+        "grade_change", {**REAL_GRADE, "course_id": "565"}, context_type="Account"
+    )
+    grade = parse(account)
+    assert isinstance(grade, CanvasGradeChange)
+    assert (grade.course_id, grade.canvas_course_id, grade.course_sis_id) == ("565", "565", None)
+
+
+@pytest.mark.parametrize("sis", [None, ""], ids=["null", "empty"])
+def test_course_without_sis_id_keeps_the_canvas_id(sis: object) -> None:
+    event = parse(real_canvas("grade_change", REAL_GRADE, context_sis_source_id=sis))
+    assert isinstance(event, CanvasGradeChange)
+    assert (event.course_id, event.canvas_course_id, event.course_sis_id) == (
+        GLOBAL_COURSE,
+        GLOBAL_COURSE,
+        None,
+    )
+
+
+def simulator(name: str, body: dict, *, course: int = 12, sis: str | None = None) -> dict:
+    """The envelope the Canvas simulator posts, optionally with the SIS id real Canvas adds."""
+    sent = LiveEvent(name, body, "Course", course, 3, None, "req-sim").envelope()
+    if sis is not None:
+        sent["metadata"]["context_sis_source_id"] = sis
+    return sent
+
+
+def sim_grade() -> dict:
+    return {"submission_id": 9, "assignment_id": 4, "grade": "B", "old_grade": None, "score": 85,
+            "old_score": None, "grader_id": 3, "student_id": 501, "student_sis_id": "A00000001",
+            "user_id": 501}  # fmt: skip
+
+
+def test_simulator_envelopes_keep_numeric_ids_and_take_a_sis_id_when_sent() -> None:
+    plain = parse(simulator("grade_change", sim_grade()))
+    assert isinstance(plain, CanvasGradeChange)
+    assert (plain.course_id, plain.canvas_course_id, plain.course_sis_id) == ("12", "12", None)
+    named = parse(simulator("grade_change", sim_grade(), sis=SIS_COURSE))
+    assert isinstance(named, CanvasGradeChange)
+    assert (named.course_id, named.canvas_course_id, named.course_sis_id) == (
+        SIS_COURSE,
+        "12",
+        SIS_COURSE,
+    )
+    assert named.event_id == plain.event_id  # the SIS id does not change the dedupe key
+    assert named.subject_key == plain.subject_key == "canvas:12:501"
+    enrollment = simulator(
+        "enrollment_updated",
+        {
+            "enrollment_id": 77,
+            "course_id": 12,
+            "user_id": 501,
+            "course_section_id": 34,
+            "type": "StudentEnrollment",
+            "workflow_state": "inactive",
+        },
+        sis=SIS_COURSE,
+    )
+    event = parse(enrollment)
+    assert isinstance(event, CanvasEnrollmentChanged)
+    assert (event.course_id, event.course_sis_id, event.section_id) == ("12", SIS_COURSE, "34")
+
+
+def test_sis_id_is_stored_with_the_event(sqlite_inbox: Inbox) -> None:
+    client = client_for(sqlite_inbox, LiveEventsConfig())
+    response = client.post("/webhooks/canvas", json=real_canvas("grade_change", REAL_GRADE))
+    assert response.status_code == 200 and response.json()["status"] == "stored"
+    stored = sqlite_inbox.get(response.json()["event_id"])
+    assert stored.subject_key == f"canvas:{GLOBAL_COURSE}:21070000000000048"
+    event = stored.event()
+    assert isinstance(event, CanvasGradeChange)
+    assert (event.course_id, event.canvas_course_id) == (SIS_COURSE, GLOBAL_COURSE)
+
+
+@pytest.mark.parametrize(
+    ("envelope_", "reason"),
+    [
+        (real_canvas("grade_change", {**REAL_GRADE, "assignment_id": None}),
+         "assignment_id is missing"),
+        (real_canvas("grade_change", REAL_GRADE, context_type="Account"), "course_id is missing"),
+        (real_canvas("enrollment_created", {**REAL_ENROLLMENT, "course_id": None}),
+         "course_id is missing"),
+        (real_canvas("enrollment_created", REAL_ENROLLMENT, event_time="yesterday"),
+         "is not a time"),
+    ],
+    ids=["no-assignment", "account-context", "enrollment-without-course", "bad-time"],
+)  # fmt: skip
+def test_malformed_with_a_sis_id_is_still_refused_and_kept(
+    sqlite_inbox: Inbox, envelope_: dict, reason: str
+) -> None:
+    client = client_for(sqlite_inbox, LiveEventsConfig())
+    body = json.dumps(envelope_).encode()
+    response = client.post("/webhooks/canvas", content=body)
+    assert response.status_code == 422
+    assert reason in response.json()["detail"]["reason"]
+    kept = sqlite_inbox.get(response.json()["detail"]["event_id"])
+    assert (kept.status, kept.raw_body, kept.source) == ("dead", body, "canvas")

@@ -745,9 +745,13 @@ def store_final_grade(
     )
 
 
-@statement(term="202610", pidm=1001, crn="10001", extend_to=_SAMPLE_DAY, user="bca")
-def extend_incomplete(term: str, pidm: int, crn: str, extend_to: date, user: str) -> Update:
-    """Move the extension date of one registration's incomplete."""
+@statement(
+    term="202610", pidm=1001, crn="10001", extend_to=_SAMPLE_DAY, user="bca", at=_SAMPLE_AT
+)
+def extend_incomplete(
+    term: str, pidm: int, crn: str, extend_to: date, user: str, at: datetime
+) -> Update:
+    """Move the extension date of one registration's incomplete (stamped like any change)."""
     return (
         update(sfrstcr)
         .where(
@@ -755,7 +759,12 @@ def extend_incomplete(term: str, pidm: int, crn: str, extend_to: date, user: str
             sfrstcr.c.sfrstcr_pidm == pidm,
             sfrstcr.c.sfrstcr_crn == crn,
         )
-        .values(sfrstcr_incomplete_ext_date=extend_to, sfrstcr_user_id=user)
+        .values(
+            sfrstcr_incomplete_ext_date=extend_to,
+            sfrstcr_activity_date=at,
+            sfrstcr_user_id=user,
+            sfrstcr_version=sfrstcr.c.sfrstcr_version + 1,
+        )
     )
 
 

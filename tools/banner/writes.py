@@ -34,7 +34,6 @@ from tools.banner.models import (
     HoldIn,
     PostedGrade,
 )
-from tools.banner.schema import sfrstcr
 
 
 def _stamp(at: datetime | None) -> datetime:
@@ -102,14 +101,7 @@ def extend_incomplete(
             raise RegistrationNotFound(term=term, pidm=pidm, crn=crn)
         if conn.execute(queries.rolled_courses(term, pidm, crn)).scalar_one():
             raise GradeAlreadyRolled(term=term, pidm=pidm, crn=crn)
-        # queries.extend_incomplete sets the date and the user only; the housekeeping columns
-        # are added here, as queries.store_final_grade sets them for a final grade.
-        conn.execute(
-            queries.extend_incomplete(term, pidm, crn, extend_to, user).values(
-                sfrstcr_activity_date=_stamp(at),
-                sfrstcr_version=sfrstcr.c.sfrstcr_version + 1,
-            )
-        )
+        conn.execute(queries.extend_incomplete(term, pidm, crn, extend_to, user, _stamp(at)))
 
 
 def place_hold(engine: Engine, hold: HoldIn, *, at: datetime | None = None) -> Hold:

@@ -5,7 +5,9 @@ the guard's (a tool call that needs a person) and a graph's own questions (the i
 workflow asking an instructor) alike. This module is what the approvals API and the CLI use:
 
 - :func:`pending_approvals` lists, from the checkpointer, the requests still outstanding on
-  every thread that the given person may decide: outstanding is derived from the snapshot's
+  the given threads (an index of paused runs, such as :class:`runtime.ledger.RunLedger`'s; or
+  every thread of the checkpointer, which grows with every run ever made) that the given
+  person may decide: outstanding is derived from the snapshot's
   ``tasks`` (skipping tasks that already have a result, since ``StateSnapshot.interrupts`` is
   not pruned after a partial resume) and eligibility from
   :func:`policies.approvals.refusal_of_approver`, the same rule the guard applies on resume;
@@ -19,7 +21,7 @@ workflow asking an instructor) alike. This module is what the approvals API and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -68,9 +70,18 @@ def _walk(snapshot: StateSnapshot) -> Iterator[tuple[str, Any]]:
             yield from _walk(task.state)
 
 
+def state_of(graph: Pregel[Any, Any, Any, Any], thread_id: str) -> StateSnapshot:
+    """A thread's snapshot with its subgraphs' (where the router's specialists pause)."""
+    return graph.get_state(_config(thread_id), subgraphs=True)
+
+
 def outstanding(graph: Pregel[Any, Any, Any, Any], thread_id: str) -> list[PendingApproval]:
     """The approval requests a thread is paused on, in task order, each once."""
-    snapshot = graph.get_state(_config(thread_id), subgraphs=True)
+    return requests_in(state_of(graph, thread_id), thread_id)
+
+
+def requests_in(snapshot: StateSnapshot, thread_id: str) -> list[PendingApproval]:
+    """:func:`outstanding` of a snapshot read with ``subgraphs=True``."""
     found: dict[str, PendingApproval] = {}
     for interrupt_id, value in _walk(snapshot):
         if interrupt_id in found:
@@ -85,7 +96,8 @@ def outstanding(graph: Pregel[Any, Any, Any, Any], thread_id: str) -> list[Pendi
     return list(found.values())
 
 
-def _threads(checkpointer: BaseCheckpointSaver[Any]) -> list[str]:
+def all_threads(checkpointer: BaseCheckpointSaver[Any]) -> list[str]:
+    """Every thread of ``checkpointer``: reads every checkpoint, so only for a one-time walk."""
     seen: dict[str, None] = {}
     for item in checkpointer.list(None):
         seen.setdefault(str(item.config["configurable"]["thread_id"]), None)
@@ -118,17 +130,21 @@ def pending_approvals(
     graph: Pregel[Any, Any, Any, Any],
     approver: Principal,
     directory: Directory,
+    *,
+    threads: Iterable[str] | None = None,
 ) -> list[PendingApproval]:
-    """Every outstanding request, on any thread of ``checkpointer``, that ``approver`` may decide.
+    """Every outstanding request on ``threads`` that ``approver`` may decide.
 
     ``graph`` is the compiled graph whose threads these are; it reads through ``checkpointer``.
+    ``threads`` are those that may be paused (an index); None walks every thread of
+    ``checkpointer`` (fine for a test's graph, not for a store that keeps every run).
     """
     if graph.checkpointer is not checkpointer:
         graph = graph.copy(update={"checkpointer": checkpointer})
     by = decided_by(approver)
     return [
         pending
-        for thread_id in _threads(checkpointer)
+        for thread_id in (all_threads(checkpointer) if threads is None else threads)
         for pending in outstanding(graph, thread_id)
         if _refusal(pending.request, by, directory) is None
     ]

@@ -3,7 +3,9 @@
 :class:`ApprovalQueue` is the small surface the API needs from the paused graphs: list the
 outstanding requests (all, or those one person may decide) and resume one that was answered.
 :class:`GraphApprovalQueue` implements it with :mod:`agents.approvals` over a compiled graph
-and its checkpointer (a request of a grade batch is resumed alone, by its interrupt id).
+and its checkpointer (a request of a grade batch is resumed alone, by its interrupt id). It
+reads only the threads its ``paused`` index names (the run ledger's ``paused_runs`` in a
+deployment), so listing costs what is waiting, not what was ever processed.
 
 :class:`ApprovalDesk` holds the rules around it, shared by the JSON API and the dashboard:
 a caller sees only the requests they may decide (``refusal_of_approver``, the rule the guard
@@ -14,13 +16,14 @@ touching the graph, which stays paused.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from agents.approvals import (
     PendingApproval,
+    all_threads,
     decide,
     decided_by,
     outstanding,
@@ -61,21 +64,32 @@ class GraphApprovalQueue:
 
     ``context_for`` builds the run context the graph's guard needs on resume (the agent's
     principal, the directory, the redactor and vault); None for graphs that take none.
+    ``paused`` names the threads that may be waiting (an index such as
+    :meth:`runtime.ledger.RunLedger.paused_threads`); what each waits for is still read from
+    its checkpoint. None walks every thread of the checkpointer on each listing, which is only
+    fit for a store that keeps few threads (a test's graph).
     """
 
     graph: Any
     checkpointer: Any
     directory: Directory
     context_for: Callable[[ApprovalRequest], Any] | None = None
+    paused: Callable[[], Iterable[str]] | None = None
+
+    def threads(self) -> list[str]:
+        """The threads to look at for outstanding requests."""
+        if self.paused is None:
+            return all_threads(self.checkpointer)
+        return list(self.paused())
 
     def pending(self, approver: Principal | None = None) -> list[PendingApproval]:
         """Outstanding requests, oldest first; scoped to ``approver`` when given."""
+        threads = self.threads()
         if approver is not None:
-            found = pending_approvals(self.checkpointer, self.graph, approver, self.directory)
-        else:
-            threads = dict.fromkeys(
-                str(c.config["configurable"]["thread_id"]) for c in self.checkpointer.list(None)
+            found = pending_approvals(
+                self.checkpointer, self.graph, approver, self.directory, threads=threads
             )
+        else:
             found = [p for thread in threads for p in outstanding(self.graph, thread)]
         return sorted(found, key=lambda p: (p.request.created_at, p.request.id))
 

@@ -7,21 +7,27 @@ the audit trail, the graph dependencies, the store of pseudonym vaults and the r
 :func:`agents.run.handle_event` with the configured checkpointer; :class:`VaultedApprovalQueue`
 resumes paused runs for the API. Both use the run thread's vault from :class:`VaultStore`,
 so an outreach drafted in a worker can be re-identified when the API resumes it elsewhere, and
-both record the run's outcome and person exceptions for the dashboard. A worker's run that
+both record the run's outcome and person exceptions for the dashboard, or index the run as
+paused (the ledger's ``paused_runs``, all the approval queue reads). A worker's run that
 finished keeps no vault: nothing will ask for its pseudonyms again.
+
+Opening a worker's handler or the API's queue first fills the paused-run index from the
+checkpointer if the ledger says it is due (a database from before the index: one walk of every
+thread, once; a new database: an empty walk).
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.runnables import RunnableConfig
 from sqlalchemy import Engine
 
-from agents.approvals import PendingApproval, decide
+from agents.approvals import PendingApproval, all_threads, decide, requests_in, state_of
 from agents.checkpoints import open_checkpointer
 from agents.deps import GraphDeps
 from agents.events import Event
@@ -43,6 +49,13 @@ from runtime.vaults import VaultStore
 from runtime.worker import Outcome as WorkOutcome
 from tools.canvas.client import CanvasClient
 from tools.registry import ToolContext, load_default_policy
+
+log = logging.getLogger(__name__)
+
+
+def _kind(values: Mapping[str, Any]) -> str | None:
+    event = values.get("event") or {}
+    return str(event.get("kind")) if event.get("kind") else None
 
 
 @dataclass
@@ -105,20 +118,47 @@ class Pipeline:
 
     def record_state(self, graph: Router, thread: str) -> None:
         """:meth:`record` from the thread's checkpointed state (after a resume)."""
-        config: RunnableConfig = {"configurable": {"thread_id": thread}}
-        self.record(thread, graph.get_state(config).values)
+        snapshot = state_of(graph, thread)
+        self.record(thread, snapshot.values, paused=bool(requests_in(snapshot, thread)))
 
-    def record(self, thread: str, values: Mapping[str, Any]) -> None:
-        """Keep the run's outcome (once it has one) and person exceptions in the ledger."""
-        if not values.get("outcome"):
-            return  # still paused: the approval queue shows it
-        event = values.get("event") or {}
-        self.ledger.record(
-            thread,
-            str(event.get("kind")) if event.get("kind") else None,
-            Outcome.model_validate(values["outcome"]),
-            [PersonException.model_validate(e) for e in values.get("exceptions") or ()],
-        )
+    def record(self, thread: str, values: Mapping[str, Any], *, paused: bool | None = None) -> None:
+        """Keep the run's outcome and person exceptions in the ledger, or index it as paused.
+
+        ``paused``: whether the run waits for a person; None reads it from the run's result
+        (``__interrupt__``, as ``invoke`` and :func:`agents.run.run_event` return it).
+        """
+        waiting = bool(values.get("__interrupt__")) if paused is None else paused
+        if values.get("outcome"):  # the run ended: this also takes it out of the paused index
+            self.ledger.record(
+                thread,
+                _kind(values),
+                Outcome.model_validate(values["outcome"]),
+                [PersonException.model_validate(e) for e in values.get("exceptions") or ()],
+            )
+        elif not waiting:
+            self.ledger.unpaused(thread)
+        if waiting:
+            self.ledger.paused(thread, _kind(values))
+
+    def backfill_paused(self, graph: Router) -> None:
+        """Fill the ledger's paused-run index from ``graph``'s checkpointer, if that is due."""
+        checkpointer = graph.checkpointer
+
+        def found() -> Iterator[tuple[str, str | None]]:
+            assert checkpointer is not None and not isinstance(checkpointer, bool)
+            for thread in all_threads(checkpointer):
+                snapshot = state_of(graph, thread)
+                if requests_in(snapshot, thread):
+                    yield thread, _kind(snapshot.values)
+
+        started = time.perf_counter()
+        indexed = self.ledger.backfill_paused(found)
+        if indexed is not None:
+            log.info(
+                "paused-run index filled from the checkpointer: %d paused runs in %.1f s",
+                indexed,
+                time.perf_counter() - started,
+            )
 
     def dispose(self) -> None:
         """Close the engines."""
@@ -149,7 +189,9 @@ class AgentHandler:
             open_checkpointer(pipeline.settings.resolved_checkpoint_url())
         )
         resources.callback(pipeline.dispose)
-        return cls(pipeline, build_router(pipeline.deps, saver), resources)
+        graph = build_router(pipeline.deps, saver)
+        pipeline.backfill_paused(graph)
+        return cls(pipeline, graph, resources)
 
     def handle(self, event: Event) -> WorkOutcome:
         """Run the router on ``event`` and translate its outcome for the inbox."""
@@ -185,7 +227,12 @@ def handler() -> AgentHandler:
 
 @dataclass
 class VaultedApprovalQueue(GraphApprovalQueue):
-    """The API's queue of paused runs: resumes with the thread's vault and records the outcome."""
+    """The API's queue of paused runs: resumes with the thread's vault and records the outcome.
+
+    Give it ``paused=pipeline.ledger.paused_threads`` (as :func:`approval_queue` does) so that
+    listing reads the paused-run index; a resume keeps that index right through
+    :meth:`Pipeline.record_state` (removed when the run ends, kept when it pauses again).
+    """
 
     pipeline: Pipeline | None = None
 
@@ -210,10 +257,13 @@ def approval_queue(settings: Settings) -> Iterator[VaultedApprovalQueue]:
     pipeline = Pipeline.from_settings(settings)
     try:
         with open_checkpointer(settings.resolved_checkpoint_url()) as saver:
+            graph = build_router(pipeline.deps, saver)
+            pipeline.backfill_paused(graph)
             yield VaultedApprovalQueue(
-                build_router(pipeline.deps, saver),
+                graph,
                 saver,
                 BannerDirectory(pipeline.banner),
+                paused=pipeline.ledger.paused_threads,
                 pipeline=pipeline,
             )
     finally:

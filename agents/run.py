@@ -126,18 +126,6 @@ def run_event(
     return _ended(graph, config, result)
 
 
-def handle_event(
-    event: Event | Mapping[str, Any],
-    deps: GraphDeps,
-    checkpointer: BaseCheckpointSaver[str],
-    context_factory: ContextFactory,
-    *,
-    graph: Router | None = None,
-) -> Outcome:
-    """:func:`run_event`'s outcome (what callers that keep no ledger need)."""
-    return run_event(event, deps, checkpointer, context_factory, graph=graph).outcome
-
-
 def resume(
     event_id: str,
     answer: Any,

@@ -38,7 +38,7 @@ from sqlalchemy import text
 from agents.deps import GraphDeps, ProvisioningConfig
 from agents.events import ReconcileTerm, RegistrationAdded
 from agents.graph import build_router
-from agents.run import handle_event
+from agents.run import run_event
 from bench.agents_rules import plan_synthetic_term
 from policies.audit import AuditLog
 from policies.guard import Guard
@@ -111,7 +111,7 @@ def roster_events(workdir: Path, events: int) -> dict[str, Any]:
         now = datetime.now(UTC)
         before = client.stats().requests
         reconcile = ReconcileTerm(event_id="bench-reconcile", occurred_at=now, term_code=TERM)
-        applied = handle_event(reconcile, deps, saver, context, graph=graph)
+        applied = run_event(reconcile, deps, saver, context, graph=graph).outcome
         reconcile_requests = client.stats().requests - before
         changes = sum(v for k, v in applied.figures.items() if k.startswith("applied_"))
         changes -= applied.figures.get("applied_provision", 0) + applied.figures.get(
@@ -125,7 +125,7 @@ def roster_events(workdir: Path, events: int) -> dict[str, Any]:
                 event_id=f"bench-{n}", occurred_at=now, term_code=TERM, crn=crn, pidm=pidm
             )
             canvas_before, started = timer.seconds, time.perf_counter()
-            handle_event(event, deps, saver, context, graph=graph)
+            run_event(event, deps, saver, context, graph=graph)
             total = time.perf_counter() - started
             totals.append(total * 1000)
             overheads.append((total - (timer.seconds - canvas_before)) * 1000)

@@ -29,10 +29,10 @@ from agents.events import (
     ScanEngagement,
     SectionCreated,
 )
-from agents.reconcile import reconcile_term
 from runtime.db import make_engine
 from runtime.inbox import Inbox
 from runtime.pipeline import AgentHandler, approval_queue
+from runtime.reconcile import reconcile_term
 from runtime.scheduler import active_terms
 from runtime.settings import Settings
 from runtime.worker import InProcessWorker

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from agents.events import Event
-from agents.reconcile import reconcile_term
 from runtime.db import make_engine
 from runtime.inbox import Inbox
+from runtime.reconcile import reconcile_term
 from runtime.settings import Settings
 
 

@@ -4,7 +4,7 @@
 Banner engine, the Canvas client, the redactor (SPRIDEN's names loaded once), the guard over
 the audit trail, the graph dependencies, the store of pseudonym vaults and the run ledger.
 :class:`AgentHandler` implements :class:`runtime.worker.Handler` over
-:func:`agents.run.handle_event` with the configured checkpointer; :class:`VaultedApprovalQueue`
+:func:`agents.run.run_event` with the configured checkpointer; :class:`VaultedApprovalQueue`
 resumes paused runs for the API. Both use the run thread's vault from :class:`VaultStore`,
 so an outreach drafted in a worker can be re-identified when the API resumes it elsewhere, and
 both record the run's outcome and person exceptions for the dashboard, or index the run as
@@ -32,7 +32,7 @@ from agents.checkpoints import open_checkpointer
 from agents.deps import GraphDeps
 from agents.events import Event
 from agents.graph import Router, build_router
-from agents.run import run_event, thread_id
+from agents.run import EventRun, run_event, thread_id
 from agents.state import Outcome, PersonException
 from policies.approvals import ApprovalRequest
 from policies.audit import AuditLog
@@ -161,9 +161,10 @@ class Pipeline:
             )
 
     def dispose(self) -> None:
-        """Close the engines."""
+        """Close the engines and the Canvas session."""
         self.banner.dispose()
         self.app_engine.dispose()
+        self.canvas.close()
 
 
 class AgentHandler:
@@ -193,8 +194,12 @@ class AgentHandler:
         pipeline.backfill_paused(graph)
         return cls(pipeline, graph, resources)
 
-    def handle(self, event: Event) -> WorkOutcome:
-        """Run the router on ``event`` and translate its outcome for the inbox."""
+    def run(self, event: Event) -> EventRun:
+        """Run the router on ``event`` in the thread's vault; the ledger keeps what it ended with.
+
+        The worker's :meth:`handle` and ``bca reconcile`` both come here, so a run started by
+        hand is recorded, indexed while paused and resumable exactly like one from the inbox.
+        """
         thread = thread_id(event.event_id)
         pipeline = self.pipeline
         vault = pipeline.vaults.load(thread)
@@ -211,8 +216,13 @@ class AgentHandler:
             if run is None or not run.finished:  # a paused or failed run resumes with it
                 pipeline.vaults.save(thread, vault)
         pipeline.record(thread, run.values)
-        if run.outcome.status == "dead_letter":
-            return WorkOutcome.dead(run.outcome.detail)
+        return run
+
+    def handle(self, event: Event) -> WorkOutcome:
+        """Run the router on ``event`` and translate its outcome for the inbox."""
+        outcome = self.run(event).outcome
+        if outcome.status == "dead_letter":
+            return WorkOutcome.dead(outcome.detail)
         return WorkOutcome.done()
 
     def close(self) -> None:

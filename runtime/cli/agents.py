@@ -1,7 +1,7 @@
 """`bca reconcile`: plan (and with ``--apply`` act on) a term's Banner → Canvas roster drift.
 
 Banner and Canvas come from Settings (``BCA_BANNER_URL``, ``BCA_CANVAS_URL``, ...). The run goes
-through the router and the policy guard like any event (see :mod:`agents.reconcile`).
+through the router and the policy guard like any event (see :mod:`runtime.reconcile`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def reconcile(
     ] = False,
 ) -> None:
     """Diff a term's Banner rosters against Canvas; a dry run unless --apply."""
-    from agents.reconcile import reconcile_term
+    from runtime.reconcile import reconcile_term
     from runtime.settings import Settings
 
     if as_json:

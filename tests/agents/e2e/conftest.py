@@ -22,7 +22,7 @@ from sqlalchemy import Engine, insert, text
 from agents.deps import GraphDeps, ProvisioningConfig
 from agents.events import parse_event
 from agents.graph import Router, build_router
-from agents.run import handle_event, resume
+from agents.run import resume, run_event
 from agents.state import Outcome
 from policies.audit import AuditLog
 from policies.guard import Guard
@@ -134,9 +134,9 @@ class World:
 
     def handle(self, **event: Any) -> Outcome:
         event.setdefault("occurred_at", "2025-09-15T10:00:00Z")
-        return handle_event(
+        return run_event(
             parse_event(event), self.deps, self.checkpointer, self.context, graph=self.graph
-        )
+        ).outcome
 
     def resume(self, event_id: str, answer: Any) -> Outcome:
         return resume(

@@ -136,11 +136,11 @@ def test_a_student_without_a_canvas_account_becomes_an_exception(
 def test_invalid_events_are_dead_letters(
     world: World, payload: dict[str, Any], reason: str
 ) -> None:
-    from agents.run import handle_event
+    from agents.run import run_event
 
-    outcome = handle_event(
+    outcome = run_event(
         payload, world.deps, world.checkpointer, world.context, graph=world.graph
-    )
+    ).outcome
     assert outcome.status == "dead_letter" and reason in outcome.detail
 
 

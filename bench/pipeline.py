@@ -190,7 +190,7 @@ def latencies(inbox: Inbox, ids: set[str], timeout: float) -> dict[str, Any]:
 
 
 def sustained(
-    settings: Settings, term: str, rate: float, seconds: float, mode: str, threads: int
+    settings: Settings, term: str, rate: float, seconds: float, mode: str, threads: int | None
 ) -> dict[str, Any]:
     """Registrations at ``rate``/s for ``seconds``: embedded worker or two RabbitMQ workers."""
     banner = make_engine(settings.banner_url)
@@ -208,7 +208,9 @@ def sustained(
         fleet.start()
     else:
         handler = AgentHandler.from_settings(settings)
-        worker = InProcessWorker(inbox, handler, worker_id="bench", concurrency=threads)
+        worker = InProcessWorker(
+            inbox, handler, worker_id="bench", concurrency=threads or settings.worker_threads
+        )
         threading.Thread(target=worker.run, args=(stop,), daemon=True).start()
     try:
         latencies(inbox, {s.event_id for s in sections}, 300)
@@ -250,7 +252,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=5000, help="size of the two-worker run")
     parser.add_argument("--webhooks", type=int, default=1000)
     parser.add_argument(
-        "--threads", type=int, default=2, help="handler threads of the embedded worker"
+        "--threads",
+        type=int,
+        default=None,
+        help="handler threads of the embedded worker (default: BCA_WORKER_THREADS, as bca up)",
     )
     parser.add_argument(
         "--parts",

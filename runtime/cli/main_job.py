@@ -172,7 +172,12 @@ def up(
         inbox = Inbox(make_engine(settings.database_url))
         inbox.create_schema()
         handler = AgentHandler.from_settings(settings)
-        worker = InProcessWorker(inbox, handler, worker_id=f"up:{datetime.now(UTC):%H%M%S}")
+        worker = InProcessWorker(
+            inbox,
+            handler,
+            worker_id=f"up:{datetime.now(UTC):%H%M%S}",
+            concurrency=settings.worker_threads,
+        )
         threads += [
             threading.Thread(target=worker.run, args=(stop,), daemon=True),
             threading.Thread(target=Scheduler(inbox, lambda: [term]).run, args=(stop,),

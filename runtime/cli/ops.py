@@ -177,12 +177,13 @@ def register(root: typer.Typer) -> None:
 
 def worker(
     concurrency: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1,
-            help="In-process: handler threads. With BCA_BROKER_URL: RabbitMQ worker processes.",
+            help="In-process: handler threads (default BCA_WORKER_THREADS). With BCA_BROKER_URL:"
+            " RabbitMQ worker processes (default 1).",
         ),
-    ] = 1,
+    ] = None,
     once: Annotated[
         bool, typer.Option(help="Process what is due now, in this process, then exit.")
     ] = False,
@@ -219,9 +220,10 @@ def worker(
     loaded = load_handler(handler)
     stop = _stop_on_signals()
     lease = timedelta(seconds=lease_seconds)
+    threads = concurrency or settings.worker_threads
     if once:
         done = InProcessWorker(
-            inbox, loaded, worker_id=_worker_id(), concurrency=concurrency, lease=lease
+            inbox, loaded, worker_id=_worker_id(), concurrency=threads, lease=lease
         ).run(stop, once=True)
         print(f"processed {done}")
         return
@@ -233,14 +235,15 @@ def worker(
         threading.Thread(target=Scheduler(inbox, terms).run, args=(stop,), daemon=True).start()
     if not settings.broker_url:
         InProcessWorker(
-            inbox, loaded, worker_id=_worker_id(), concurrency=concurrency, lease=lease
+            inbox, loaded, worker_id=_worker_id(), concurrency=threads, lease=lease
         ).run(stop)
         return
     target = partial(_bus_process, settings, handler, prefetch, lease_seconds, queue_prefix)
-    if concurrency == 1:
+    processes = concurrency or 1
+    if processes == 1:
         target()
     else:
-        _supervise(target, concurrency, stop)
+        _supervise(target, processes, stop)
 
 
 @intake_app.command("bep")

@@ -728,20 +728,8 @@ def store_final_grade(
     term: str, pidm: int, crn: str, grade: str, grade_date: date, user: str, at: datetime
 ) -> Update:
     """Set the final grade of one registration."""
-    return (
-        update(sfrstcr)
-        .where(
-            sfrstcr.c.sfrstcr_term_code == term,
-            sfrstcr.c.sfrstcr_pidm == pidm,
-            sfrstcr.c.sfrstcr_crn == crn,
-        )
-        .values(
-            sfrstcr_grde_code=grade,
-            sfrstcr_grde_date=grade_date,
-            sfrstcr_activity_date=at,
-            sfrstcr_user_id=user,
-            sfrstcr_version=sfrstcr.c.sfrstcr_version + 1,
-        )
+    return _change_registration(
+        term, pidm, crn, user, at, sfrstcr_grde_code=grade, sfrstcr_grde_date=grade_date
     )
 
 
@@ -751,7 +739,14 @@ def store_final_grade(
 def extend_incomplete(
     term: str, pidm: int, crn: str, extend_to: date, user: str, at: datetime
 ) -> Update:
-    """Move the extension date of one registration's incomplete (stamped like any change)."""
+    """Move the extension date of one registration's incomplete."""
+    return _change_registration(term, pidm, crn, user, at, sfrstcr_incomplete_ext_date=extend_to)
+
+
+def _change_registration(
+    term: str, pidm: int, crn: str, user: str, at: datetime, **values: Any
+) -> Update:
+    """Update one SFRSTCR row, stamped like any Banner change (activity date, user, version)."""
     return (
         update(sfrstcr)
         .where(
@@ -760,7 +755,7 @@ def extend_incomplete(
             sfrstcr.c.sfrstcr_crn == crn,
         )
         .values(
-            sfrstcr_incomplete_ext_date=extend_to,
+            **values,
             sfrstcr_activity_date=at,
             sfrstcr_user_id=user,
             sfrstcr_version=sfrstcr.c.sfrstcr_version + 1,

@@ -49,15 +49,6 @@ from sandbox.canvas.testing import free_port
 BROKER_URL = os.environ.get("BCA_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 
-def settings_in(var: Path) -> Settings:
-    return Settings(
-        var_dir=var,
-        banner_url=f"sqlite:///{var}/banner.db",
-        database_url=f"sqlite:///{var}/app.db",
-        checkpoint_url=str(var / "checkpoints.db"),
-    )
-
-
 @contextmanager
 def simulator_process(settings: Settings) -> Iterator[str]:
     """``bca canvas-sim`` in its own process on a free port; yields its base URL."""
@@ -268,19 +259,19 @@ def main() -> None:
     needed = int(args.rate * args.seconds)
     with tempfile.TemporaryDirectory() as tmp:
         if "webhook" in parts:
-            figures |= webhook_latency(settings_in(Path(tmp) / "webhook"), args.webhooks)
+            figures |= webhook_latency(Settings.embedded_in(Path(tmp) / "webhook"), args.webhooks)
             print(f"webhook accept: {figures}", file=sys.stderr)
         for mode in ("embedded", "rabbitmq"):
             if mode not in parts:
                 continue
-            base = settings_in(Path(tmp) / mode)
+            base = Settings.embedded_in(Path(tmp) / mode)
             students, sections = max(200, needed // 3), max(10, needed // 60)
             with world(base, students=students, sections=sections) as (s, term):
                 run = sustained(s, term, args.rate, args.seconds, mode, args.threads)
                 figures[f"registration_to_enrollment_{mode}"] = run
                 print(f"{mode}: {run}", file=sys.stderr)
         if "scale" in parts:
-            run = two_workers(settings_in(Path(tmp) / "scale"), args.events)
+            run = two_workers(Settings.embedded_in(Path(tmp) / "scale"), args.events)
             figures["two_workers_rabbitmq"] = run
             print(f"two workers: {run}", file=sys.stderr)
     print(json.dumps(figures, sort_keys=True))

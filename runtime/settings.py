@@ -114,6 +114,16 @@ class Settings(BaseSettings):
         " 2 threads 17.7 ms; one thread cannot keep up with 50 events/s).",
     )
 
+    @classmethod
+    def embedded_in(cls, var: Path) -> Settings:
+        """The embedded default with every state file under ``var`` (a throwaway deployment)."""
+        return cls(
+            var_dir=var,
+            banner_url=f"sqlite:///{var}/banner.db",
+            database_url=f"sqlite:///{var}/app.db",
+            checkpoint_url=str(var / "checkpoints.db"),
+        )
+
     def resolved_checkpoint_url(self) -> str:
         """The checkpoint store, defaulting to a SQLite file beside the other embedded state."""
         return self.checkpoint_url or str(self.var_dir / "checkpoints.db")

@@ -30,10 +30,10 @@ from policies.rbac import Role
 from runtime.api.auth import mint_token
 from runtime.demo import Replay, embedded_world
 from runtime.intake.bep import BepConfig, BepConsumer
+from runtime.settings import Settings
 from runtime.worker import InProcessWorker
 from tests.api.conftest import serving
 from tests.api.test_dashboard_browser import browser, sign_in  # noqa: F401 (fixture)
-from tests.e2e.test_scale_out import settings_in
 from tests.runtime.conftest import broker_url  # noqa: F401 (fixture)
 
 KEY = "live-events-shared-secret-of-32-bytes!"
@@ -68,7 +68,7 @@ def test_live_event_and_bep_message_to_a_decision_in_chromium(
 ) -> None:
     monkeypatch.setenv("BCA_CANVAS_LIVE_EVENTS_JWT_KEY", KEY)
     unique = f"e2e-{uuid.uuid4().hex[:8]}"
-    with embedded_world(settings_in(tmp_path / "var"), students=80, sections=4) as world:
+    with embedded_world(Settings.embedded_in(tmp_path / "var"), students=80, sections=4) as world:
         settings, sim, term = world
         replay = Replay(settings, sim, term, step=lambda *_: None)
         adds = replay.events.registrations()

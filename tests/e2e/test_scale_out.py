@@ -20,15 +20,6 @@ from runtime.settings import Settings
 from tests.runtime.conftest import broker_url  # noqa: F401 (fixture)
 
 
-def settings_in(var: Path) -> Settings:
-    return Settings(
-        var_dir=var,
-        banner_url=f"sqlite:///{var}/banner.db",
-        database_url=f"sqlite:///{var}/app.db",
-        checkpoint_url=str(var / "checkpoints.db"),
-    )
-
-
 def test_arrivals_duplicate_a_tenth_and_shuffle_within_the_window(tmp_path: Path) -> None:
     from agents.events import SectionCreated
 
@@ -49,7 +40,7 @@ def test_two_workers_on_rabbitmq_one_killed_apply_each_unique_event_once(
     tmp_path: Path,
     broker_url: str,  # noqa: F811
 ) -> None:
-    base = settings_in(tmp_path / "var")
+    base = Settings.embedded_in(tmp_path / "var")
     with embedded_world(base, students=200, sections=8) as (settings, _sim, term):
         banner = make_engine(settings.banner_url)
         events = TermEvents(banner, term, datetime.now(UTC), timedelta(milliseconds=20))

@@ -1,4 +1,4 @@
-"""Event builders and an idempotent, effect-recording handler shared by the runtime tests."""
+"""Event builders, an effect-recording handler and broker clean-up for the runtime tests."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import aio_pika
 from sqlalchemy import (
     Column,
     DateTime,
@@ -80,3 +81,13 @@ class CountingHandler:
                 .on_conflict_do_nothing()
             )
         return Outcome.done()
+
+
+async def delete_queues(broker_url: str, prefix: str) -> None:
+    """Remove a test fleet's work and dead-letter queues and exchanges from RabbitMQ."""
+    connection = await aio_pika.connect(broker_url)
+    async with connection:
+        channel = await connection.channel()
+        for name in (f"{prefix}.work", f"{prefix}.dead"):
+            await channel.queue_delete(name)
+            await channel.exchange_delete(name)

@@ -15,13 +15,12 @@ import sys
 import time
 from pathlib import Path
 
-import aio_pika
 import pytest
 from sqlalchemy import func, select
 
 from runtime.db import make_engine
 from runtime.inbox import Inbox
-from tests.runtime.helpers import CountingHandler, effects, reg
+from tests.runtime.helpers import CountingHandler, delete_queues, effects, reg
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres, pytest.mark.slow]
@@ -55,15 +54,6 @@ def start_worker(pg_url: str, broker_url: str, prefix: str, log: Path) -> subpro
     return subprocess.Popen(
         command, env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT
     )
-
-
-async def delete_queues(broker_url: str, prefix: str) -> None:
-    connection = await aio_pika.connect(broker_url)
-    async with connection:
-        channel = await connection.channel()
-        for name in (f"{prefix}.work", f"{prefix}.dead"):
-            await channel.queue_delete(name)
-            await channel.exchange_delete(name)
 
 
 def test_two_workers_sigkill_loses_nothing(

@@ -34,7 +34,7 @@ from runtime.db import make_engine
 from runtime.inbox import Inbox, Status
 from runtime.intake.bep import BepConfig, BepConsumer
 from runtime.settings import Settings
-from tests.runtime.helpers import CountingHandler, effects, reg
+from tests.runtime.helpers import CountingHandler, delete_queues, effects, reg
 from tests.runtime.proxy import TcpProxy
 from tests.runtime.test_runtime_bep import REG, message
 from tests.runtime.test_runtime_webhook import envelope
@@ -118,15 +118,6 @@ def assert_backoff(delays: list[float], name: str) -> None:
     assert delays == sorted(delays) and delays[-1] > delays[0], f"{name}: {delays} do not grow"
 
 
-async def delete_bus_queues(broker_url: str, prefix: str) -> None:
-    connection = await aio_pika.connect(broker_url)
-    async with connection:
-        channel = await connection.channel()
-        for name in (f"{prefix}.work", f"{prefix}.dead"):
-            await channel.queue_delete(name)
-            await channel.exchange_delete(name)
-
-
 def stuck(inbox: Inbox) -> tuple[dict[Status, int], set[str | None]]:
     """The inbox's counts, and who holds the events still processing (for failure messages)."""
     holders = {r.claimed_by for r in inbox.list_events(statuses=["processing"], limit=1000)}
@@ -194,7 +185,7 @@ def test_bus_workers_survive_a_broker_outage(
                     lambda: stuck(inbox),
                 )
         finally:
-            asyncio.run(delete_bus_queues(broker_url, unique))
+            asyncio.run(delete_queues(broker_url, unique))
 
     assert at_cut < len(events), "the cut happened mid-run"
     assert during - at_cut <= 16, "with the broker gone, at most the in-flight work finished"
@@ -358,7 +349,7 @@ def test_database_outage_503_then_nothing_lost(
                 )
             counts = inbox.counts()
         finally:
-            asyncio.run(delete_bus_queues(broker_url, unique))
+            asyncio.run(delete_queues(broker_url, unique))
             inbox.engine.dispose()
 
     assert at_cut < 20, "the cut happened while the worker had work in flight"

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ from runtime.inbox import Inbox, inbox_events
 from runtime.loadgen import WorkerFleet, scale_run
 from runtime.pipeline import AgentHandler
 from runtime.settings import Settings
-from runtime.worker import InProcessWorker
+from runtime.worker import EmbeddedWorkers
 from sandbox.canvas.testing import free_port
 
 BROKER_URL = os.environ.get("BCA_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -181,9 +182,13 @@ def latencies(inbox: Inbox, ids: set[str], timeout: float) -> dict[str, Any]:
 
 
 def sustained(
-    settings: Settings, term: str, rate: float, seconds: float, mode: str, threads: int | None
+    settings: Settings, term: str, rate: float, seconds: float, mode: str
 ) -> dict[str, Any]:
-    """Registrations at ``rate``/s for ``seconds``: embedded worker or two RabbitMQ workers."""
+    """Registrations at ``rate``/s for ``seconds``: the embedded worker or two RabbitMQ workers.
+
+    The embedded worker is what ``bca up`` runs: ``settings.worker_processes`` processes of
+    ``settings.worker_threads`` threads each.
+    """
     banner = make_engine(settings.banner_url)
     events = TermEvents(banner, term, datetime.now(UTC), timedelta(milliseconds=1))
     inbox = Inbox(make_engine(settings.database_url))
@@ -193,19 +198,16 @@ def sustained(
     registrations = events.registrations()[: int(rate * seconds)]
     stop = threading.Event()
     fleet = WorkerFleet(settings, BROKER_URL) if mode == "rabbitmq" else None
-    handler = None
+    embedded = EmbeddedWorkers.configured(settings, partial(AgentHandler.from_settings, settings))
+    runner = threading.Thread(target=embedded.run, args=(stop,))
     if fleet:
         fleet.start()
         fleet.start()
     else:
-        handler = AgentHandler.from_settings(settings)
-        worker = InProcessWorker(
-            inbox, handler, worker_id="bench", concurrency=threads or settings.worker_threads
-        )
-        threading.Thread(target=worker.run, args=(stop,), daemon=True).start()
+        runner.start()
     try:
         latencies(inbox, {s.event_id for s in sections}, 300)
-        pids = [p.pid for p in fleet.processes] if fleet else [os.getpid()]
+        pids = [p.pid for p in fleet.processes] if fleet else embedded.pids
         cpu = cpu_seconds(pids)
         paced(inbox, registrations, rate)
         run = latencies(inbox, {r.event_id for r in registrations}, 600)
@@ -216,8 +218,8 @@ def sustained(
         stop.set()
         if fleet:
             fleet.stop()
-        if handler:
-            handler.close()
+        else:
+            runner.join(60)
         banner.dispose()
         inbox.engine.dispose()
 
@@ -246,7 +248,13 @@ def main() -> None:
         "--threads",
         type=int,
         default=None,
-        help="handler threads of the embedded worker (default: BCA_WORKER_THREADS, as bca up)",
+        help="threads per embedded worker process (default: BCA_WORKER_THREADS, as bca up)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="embedded worker processes (default: BCA_WORKER_PROCESSES, as bca up)",
     )
     parser.add_argument(
         "--parts",
@@ -265,9 +273,13 @@ def main() -> None:
             if mode not in parts:
                 continue
             base = Settings.embedded_in(Path(tmp) / mode)
+            if args.threads:
+                base.worker_threads = args.threads
+            if args.processes:
+                base.worker_processes = args.processes
             students, sections = max(200, needed // 3), max(10, needed // 60)
             with world(base, students=students, sections=sections) as (s, term):
-                run = sustained(s, term, args.rate, args.seconds, mode, args.threads)
+                run = sustained(s, term, args.rate, args.seconds, mode)
                 figures[f"registration_to_enrollment_{mode}"] = run
                 print(f"{mode}: {run}", file=sys.stderr)
         if "scale" in parts:

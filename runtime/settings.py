@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         " contend for the interpreter lock and cost CPU per event (measured: 3 threads 20.4 ms,"
         " 2 threads 17.7 ms; one thread cannot keep up with 50 events/s).",
     )
+    worker_processes: int = Field(
+        2,
+        ge=1,
+        description="Processes of the embedded worker (`bca up`, `bca worker` without a broker),"
+        " each with BCA_WORKER_THREADS threads, sharing the inbox. One process's threads share"
+        " one interpreter lock, i.e. one core; 1 runs the worker inside the calling process.",
+    )
 
     @classmethod
     def embedded_in(cls, var: Path) -> Settings:

@@ -17,15 +17,22 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import multiprocessing
+import os
+import signal
+import socket
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cache
+from functools import cache, partial
+from multiprocessing.process import BaseProcess
 from typing import Literal, Protocol, runtime_checkable
 
 from agents.events import Event
 from runtime.errors import ConfigurationError, ValidationFailed
 from runtime.inbox import Inbox, InboxRecord, Status
+from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -174,3 +181,142 @@ class InProcessWorker:
         for thread in threads:
             thread.join()
         return self._processed
+
+
+def worker_id() -> str:
+    """The name this process claims under and logs: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def configure_logging(level: int) -> None:
+    """A worker process's logging: ``level`` to stderr, but canvasapi only from WARNING.
+
+    canvasapi logs every request and response at INFO with its URL, and our URLs carry SIS ids
+    (``sis_user_id:...``): student identifiers do not belong in an operations log, and at 50
+    events/s the lines cost CPU too.
+    """
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("canvasapi").setLevel(max(level, logging.WARNING))
+
+
+def _work(
+    settings: Settings,
+    make_handler: Callable[[], Handler],
+    threads: int,
+    lease: timedelta,
+    stop: threading.Event,
+) -> None:
+    """Threads over the inbox in ``settings`` with a handler of their own, until ``stop``."""
+    from runtime.db import make_engine
+
+    inbox = Inbox(make_engine(settings.database_url))
+    handler = make_handler()
+    try:
+        InProcessWorker(
+            inbox, handler, worker_id=worker_id(), concurrency=threads, lease=lease
+        ).run(stop)
+    finally:
+        close = getattr(handler, "close", None)
+        if callable(close):
+            close()
+        inbox.engine.dispose()
+
+
+def embedded_process(
+    settings: Settings,
+    make_handler: Callable[[], Handler],
+    threads: int,
+    lease: timedelta,
+    log_level: int,
+) -> None:
+    """One process of :class:`EmbeddedWorkers`: its threads over the inbox until SIGTERM/SIGINT."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    configure_logging(log_level)
+    _work(settings, make_handler, threads, lease, stop)
+
+
+@dataclass
+class ProcessGroup:
+    """``count`` copies of ``target`` as (spawned) processes, each restarted if it dies.
+
+    :meth:`run` supervises until ``stop`` is set, then terminates them (SIGTERM: a worker
+    finishes the event in hand) and waits up to ``grace`` seconds for each.
+    """
+
+    target: Callable[[], None]
+    count: int
+    grace: float = 30.0
+    processes: list[BaseProcess] = field(default_factory=list)
+
+    def _start(self) -> BaseProcess:
+        process = multiprocessing.get_context("spawn").Process(target=self.target, daemon=False)
+        process.start()
+        return process
+
+    @property
+    def pids(self) -> list[int]:
+        """The running processes' ids (for CPU accounting)."""
+        return [p.pid for p in self.processes if p.pid is not None]
+
+    def run(self, stop: threading.Event) -> None:
+        """Start the processes, restart any that exits, and stop them all when ``stop`` is set."""
+        self.processes = [self._start() for _ in range(self.count)]
+        while not stop.wait(1.0):
+            for n, process in enumerate(self.processes):
+                if not process.is_alive():
+                    log.warning("worker process %s exited (%s); restarting", process.pid,
+                                process.exitcode)  # fmt: skip
+                    self.processes[n] = self._start()
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.join(self.grace)
+
+
+@dataclass
+class EmbeddedWorkers:
+    """The embedded worker as configured: ``processes`` × ``threads`` over the app's inbox.
+
+    Several processes share the inbox safely (a claim takes SQLite's write lock, or PostgreSQL's
+    row locks) and each has an interpreter lock of its own: one process's threads share one
+    core, and at 50 registrations/s one process needs more than a core once the host is busy.
+    With ``processes`` 1 the threads run in the calling process instead. ``make_handler`` must
+    be picklable (e.g. a ``functools.partial`` of a module-level function): spawned processes
+    build their own handler.
+    """
+
+    settings: Settings
+    make_handler: Callable[[], Handler]
+    processes: int
+    threads: int
+    lease: timedelta = timedelta(minutes=10)
+    log_level: int = logging.WARNING
+    group: ProcessGroup | None = None
+
+    @classmethod
+    def configured(cls, settings: Settings, make_handler: Callable[[], Handler]) -> EmbeddedWorkers:
+        """Processes and threads from ``BCA_WORKER_PROCESSES`` and ``BCA_WORKER_THREADS``."""
+        return cls(settings, make_handler, settings.worker_processes, settings.worker_threads)
+
+    @property
+    def pids(self) -> list[int]:
+        """The processes doing the work: the workers, or this one."""
+        return self.group.pids if self.group else [os.getpid()]
+
+    def run(self, stop: threading.Event) -> None:
+        """Work until ``stop`` is set."""
+        if self.processes == 1:
+            _work(self.settings, self.make_handler, self.threads, self.lease, stop)
+            return
+        target = partial(
+            embedded_process,
+            self.settings,
+            self.make_handler,
+            self.threads,
+            self.lease,
+            self.log_level,
+        )
+        self.group = ProcessGroup(target, self.processes)
+        self.group.run(stop)

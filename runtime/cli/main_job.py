@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
-from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
 
 import typer
@@ -145,7 +145,7 @@ def up(
     from runtime.inbox import Inbox
     from runtime.pipeline import AgentHandler
     from runtime.scheduler import Scheduler
-    from runtime.worker import InProcessWorker
+    from runtime.worker import EmbeddedWorkers
 
     console = Console()
     webhook = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/webhooks/canvas"
@@ -156,7 +156,6 @@ def up(
         settings, sim, term = world.__enter__()
     stop = threading.Event()
     threads: list[threading.Thread] = []
-    handler: AgentHandler | None = None
     server: uvicorn.Server | None = None
 
     def stop_on_signal(_signum: int, _frame: object) -> None:
@@ -171,15 +170,11 @@ def up(
     try:
         inbox = Inbox(make_engine(settings.database_url))
         inbox.create_schema()
-        handler = AgentHandler.from_settings(settings)
-        worker = InProcessWorker(
-            inbox,
-            handler,
-            worker_id=f"up:{datetime.now(UTC):%H%M%S}",
-            concurrency=settings.worker_threads,
+        workers = EmbeddedWorkers.configured(
+            settings, partial(AgentHandler.from_settings, settings)
         )
         threads += [
-            threading.Thread(target=worker.run, args=(stop,), daemon=True),
+            threading.Thread(target=workers.run, args=(stop,), daemon=True),
             threading.Thread(target=Scheduler(inbox, lambda: [term]).run, args=(stop,),
                              daemon=True),
         ]  # fmt: skip
@@ -207,8 +202,6 @@ def up(
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
-        if handler is not None:
-            handler.close()
         world.__exit__(None, None, None)
         _set_stop_handlers(previous)
 

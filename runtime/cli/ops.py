@@ -10,15 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import multiprocessing
-import os
 import signal
-import socket
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from multiprocessing.process import BaseProcess
 from typing import Annotated
 
 import typer
@@ -40,10 +36,6 @@ def _inbox(settings: Settings) -> Inbox:
     inbox = Inbox(make_engine(settings.database_url))
     inbox.create_schema()
     return inbox
-
-
-def _worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _stop_on_signals() -> threading.Event:
@@ -118,14 +110,14 @@ def _bus_process(
 ) -> None:
     """One RabbitMQ worker process: runs until SIGINT/SIGTERM."""
     from runtime.bus import BusWorker, Topology
-    from runtime.worker import load_handler
+    from runtime.worker import load_handler, worker_id
 
     _logging()
     worker = BusWorker(
         _inbox(settings),
         load_handler(handler_spec),
         broker_url=settings.broker_url,
-        worker_id=_worker_id(),
+        worker_id=worker_id(),
         topology=Topology(prefix=prefix),
         prefetch=prefetch,
         lease=timedelta(seconds=lease),
@@ -142,30 +134,9 @@ async def _until_signalled(run: Callable[[asyncio.Event], Awaitable[None]]) -> N
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from runtime.worker import configure_logging
 
-
-def _supervise(target: Callable[[], None], count: int, stop: threading.Event) -> None:
-    """Run ``count`` copies of ``target`` as processes; restart any that dies; stop on signal."""
-    context = multiprocessing.get_context("spawn")
-
-    def start() -> BaseProcess:
-        process = context.Process(target=target, daemon=False)
-        process.start()
-        return process
-
-    processes = [start() for _ in range(count)]
-    while not stop.wait(1.0):
-        for n, process in enumerate(processes):
-            if not process.is_alive():
-                logging.getLogger(__name__).warning(
-                    "worker process %s exited (%s); restarting", process.pid, process.exitcode
-                )
-                processes[n] = start()
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(30)
+    configure_logging(logging.INFO)
 
 
 def register(root: typer.Typer) -> None:
@@ -180,8 +151,16 @@ def worker(
         int | None,
         typer.Option(
             min=1,
-            help="In-process: handler threads (default BCA_WORKER_THREADS). With BCA_BROKER_URL:"
-            " RabbitMQ worker processes (default 1).",
+            help="Without a broker: handler threads per process (default BCA_WORKER_THREADS)."
+            " With BCA_BROKER_URL: RabbitMQ worker processes (default 1).",
+        ),
+    ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Without a broker: worker processes sharing the inbox (default"
+            " BCA_WORKER_PROCESSES; 1 works in this process).",
         ),
     ] = None,
     once: Annotated[
@@ -207,23 +186,28 @@ def worker(
         bool, typer.Option(help="Also run the nightly reconcile / daily scan scheduler.")
     ] = True,
 ) -> None:
-    """Process inbox events: in-process threads by default, RabbitMQ workers when configured.
+    """Process inbox events: embedded worker processes by default, RabbitMQ workers when configured.
 
     Handlers must be idempotent by event id: an event may be delivered more than once.
     """
     from runtime.scheduler import Scheduler, active_terms
-    from runtime.worker import InProcessWorker, load_handler
+    from runtime.worker import (
+        EmbeddedWorkers,
+        InProcessWorker,
+        ProcessGroup,
+        load_handler,
+        worker_id,
+    )
 
     _logging()
     settings = get_settings()
     inbox = _inbox(settings)
-    loaded = load_handler(handler)
     stop = _stop_on_signals()
     lease = timedelta(seconds=lease_seconds)
     threads = concurrency or settings.worker_threads
     if once:
         done = InProcessWorker(
-            inbox, loaded, worker_id=_worker_id(), concurrency=threads, lease=lease
+            inbox, load_handler(handler), worker_id=worker_id(), concurrency=threads, lease=lease
         ).run(stop, once=True)
         print(f"processed {done}")
         return
@@ -234,16 +218,16 @@ def worker(
         terms = (lambda: term) if term else (lambda: active_terms(banner, datetime.now(UTC).date()))
         threading.Thread(target=Scheduler(inbox, terms).run, args=(stop,), daemon=True).start()
     if not settings.broker_url:
-        InProcessWorker(
-            inbox, loaded, worker_id=_worker_id(), concurrency=threads, lease=lease
-        ).run(stop)
+        count = processes or settings.worker_processes
+        make = partial(load_handler, handler)
+        workers = EmbeddedWorkers(settings, make, count, threads, lease, logging.INFO)
+        workers.run(stop)
         return
     target = partial(_bus_process, settings, handler, prefetch, lease_seconds, queue_prefix)
-    processes = concurrency or 1
-    if processes == 1:
+    if (concurrency or 1) == 1:
         target()
     else:
-        _supervise(target, processes, stop)
+        ProcessGroup(target, concurrency or 1).run(stop)
 
 
 @intake_app.command("bep")

@@ -1,0 +1,94 @@
+"""The embedded worker as several processes over one inbox: shared work, order, a killed process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+
+from sqlalchemy import select
+
+from runtime.db import make_engine
+from runtime.inbox import Inbox
+from runtime.settings import Settings
+from runtime.worker import EmbeddedWorkers
+from tests.runtime.helpers import CountingHandler, effects, reg
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def test_processes_share_the_inbox_keep_subject_order_and_replace_a_killed_one(
+    inbox: Inbox, app_url: str, tmp_path: Path
+) -> None:
+    events = [reg(n, pidm=n % 20 + 1, minutes=n, dropped=n % 3 == 0) for n in range(240)]
+    inbox.store_many(events, source="t")
+    settings = Settings.embedded_in(tmp_path).model_copy(update={"database_url": app_url})
+    make_handler = partial(CountingHandler, app_url, 0.01)
+    workers = EmbeddedWorkers(settings, make_handler, 2, 2, lease=timedelta(seconds=2))
+    stop = threading.Event()
+    runner = threading.Thread(target=workers.run, args=(stop,))
+    runner.start()
+    try:
+        wait_for(lambda: len(workers.pids) == 2, 30, "two worker processes")
+        first = list(workers.pids)
+        assert os.getpid() not in first
+        wait_for(lambda: inbox.counts()["done"] >= 40, 60, "the first events")
+        os.kill(first[0], signal.SIGKILL)
+        wait_for(lambda: inbox.counts()["done"] == len(events), 90, "every event")
+        wait_for(lambda: first[0] not in workers.pids, 10, "the killed process's replacement")
+        assert len(workers.pids) == 2 and first[1] in workers.pids
+    finally:
+        stop.set()
+        runner.join(60)
+    assert workers.group is not None
+    assert [p.exitcode for p in workers.group.processes] == [0, 0]  # stopped cleanly by SIGTERM
+    with inbox.engine.connect() as conn:
+        rows = conn.execute(select(effects.c.event_id, effects.c.subject_key, effects.c.seq)).all()
+    assert sorted(r.event_id for r in rows) == sorted(e.event_id for e in events)
+    for subject in {r.subject_key for r in rows}:
+        mine = sorted((r for r in rows if r.subject_key == subject), key=lambda r: r.seq)
+        assert [int(r.event_id[1:]) for r in mine] == sorted(int(r.event_id[1:]) for r in mine)
+
+
+def test_bca_worker_without_a_broker_runs_processes_and_stops_on_sigterm(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/app.db"
+    inbox = Inbox(make_engine(url))
+    inbox.create_schema()
+    inbox.store_many([reg(n, pidm=n % 7 + 1, minutes=n) for n in range(60)], source="t")
+    env = {k: v for k, v in os.environ.items() if k != "BCA_BROKER_URL"}
+    env |= {"BCA_DATABASE_URL": url, "BCA_VAR_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-c", "from runtime.cli import main; main()", "worker",
+               "--processes", "2", "--concurrency", "1", "--no-scheduler",
+               "--handler", "tests.runtime.helpers:CountingHandler"]  # fmt: skip
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
+    try:
+        wait_for(lambda: inbox.counts()["done"] == 60, 60, "the worker processes")
+        children = subprocess.run(
+            ["pgrep", "-P", str(worker.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        spawned = [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(60) == 0, log.read_text()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert len(spawned) == 2, spawned
+    with inbox.engine.connect() as conn:
+        assert len(conn.execute(select(effects.c.event_id)).all()) == 60

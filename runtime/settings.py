@@ -108,10 +108,10 @@ class Settings(BaseSettings):
     worker_threads: int = Field(
         2,
         ge=1,
-        description="Handler threads of the embedded worker (`bca up`, `bca worker` without a"
-        " broker). Two overlap one event's Canvas and database waits with another's work; more"
-        " contend for the interpreter lock and cost CPU per event (measured: 3 threads 20.4 ms,"
-        " 2 threads 17.7 ms; one thread cannot keep up with 50 events/s).",
+        description="Handler threads per embedded worker process (`bca up`, `bca worker` without"
+        " a broker). Two overlap one event's Canvas and database waits with another's work; more"
+        " contend for the interpreter lock and cost CPU per event (measured in one process: 3"
+        " threads 20.4 ms, 2 threads 17.7 ms) but wait in parallel on a distant Canvas.",
     )
     worker_processes: int = Field(
         2,

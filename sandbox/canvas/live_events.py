@@ -2,7 +2,9 @@
 
 Each event is one POST of the envelope ``{"metadata": {...}, "body": {...}}`` with every id as a
 string. Metadata carries ``event_name, event_time, root_account_id, user_id, user_sis_id,
-context_type, context_id, request_id`` (plus ``producer`` and ``hostname``).
+context_type, context_id, request_id`` (plus ``producer`` and ``hostname``), and
+``context_sis_source_id`` when the context is a course with an SIS id: Canvas leaves the key out
+for other contexts and for courses without one, so receivers can address a course by its SIS id.
 
 When a signing key is configured the POST body is instead a compact JWT (HS256, header ``kid``
 naming the key so receivers can rotate), ``Content-Type: application/jwt``, whose claims are the
@@ -44,22 +46,26 @@ class LiveEvent:
     user_sis_id: str | None
     request_id: str
     event_time: str = field(default_factory=utcnow)
+    context_sis_source_id: str | None = None
 
     def envelope(self) -> dict[str, Any]:
         """The Canvas envelope, ids as strings."""
+        metadata: dict[str, Any] = {
+            "event_name": self.name,
+            "event_time": self.event_time,
+            "root_account_id": str(ROOT_ACCOUNT_ID),
+            "user_id": _str_id(self.user_id),
+            "user_sis_id": self.user_sis_id,
+            "context_type": self.context_type,
+            "context_id": str(self.context_id),
+            "request_id": self.request_id,
+            "producer": "canvas",
+            "hostname": socket.gethostname(),
+        }
+        if self.context_sis_source_id is not None:
+            metadata["context_sis_source_id"] = self.context_sis_source_id
         return {
-            "metadata": {
-                "event_name": self.name,
-                "event_time": self.event_time,
-                "root_account_id": str(ROOT_ACCOUNT_ID),
-                "user_id": _str_id(self.user_id),
-                "user_sis_id": self.user_sis_id,
-                "context_type": self.context_type,
-                "context_id": str(self.context_id),
-                "request_id": self.request_id,
-                "producer": "canvas",
-                "hostname": socket.gethostname(),
-            },
+            "metadata": metadata,
             "body": {k: _str_id(v) if k.endswith("_id") else v for k, v in self.body.items()},
         }
 

@@ -37,10 +37,26 @@ class Tx:
         user_id: int | None = ADMIN_USER_ID,
         user_sis_id: str | None = None,
     ) -> None:
-        """Record an event of this transaction."""
+        """Record an event of this transaction, with its course's SIS id as Canvas adds it."""
+        sis_id = self._course_sis_id(context_id) if context_type == "Course" else None
         self.events.append(
-            LiveEvent(name, body, context_type, context_id, user_id, user_sis_id, self.request_id)
+            LiveEvent(
+                name,
+                body,
+                context_type,
+                context_id,
+                user_id,
+                user_sis_id,
+                self.request_id,
+                context_sis_source_id=sis_id,
+            )
         )
+
+    def _course_sis_id(self, course_id: int) -> str | None:
+        row = self.conn.execute(
+            "SELECT sis_course_id FROM courses WHERE id = ?", (course_id,)
+        ).fetchone()
+        return str(row[0]) if row is not None and row[0] else None
 
 
 class Simulator:

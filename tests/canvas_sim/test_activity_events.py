@@ -145,3 +145,34 @@ def test_signed_live_events_at_least_once(tmp_path: Path, receiver: str) -> None
     meta = grade["metadata"]
     assert meta["context_type"] == "Course" and meta["context_id"] == str(course.id)
     assert meta["root_account_id"] == "1" and meta["request_id"] and meta["event_time"]
+
+
+def test_live_events_name_the_course_sis_id_only_when_it_has_one(
+    tmp_path: Path, receiver: str
+) -> None:
+    """Receivers address a course by its SIS id; without one Canvas leaves the key out."""
+    live = {"webhook_url": receiver, "retry_delay_s": 0.01}
+    sis_of: dict[str, str | None] = {}
+    with running_simulator(tmp_path / "c.db", live_events=live) as sim:
+        canvas = Canvas(sim.base_url, sim.token)
+        account = canvas.get_account(1)
+        user = account.create_user({"unique_id": "sis1", "sis_user_id": "A00000001"})
+        for sis_id in ("202610-10001", None):
+            named = {"sis_course_id": sis_id} if sis_id else {}
+            course = account.create_course(course={"name": "Algebra", **named})
+            course.enroll_user(user, enrollment={"enrollment_state": "active"})
+            hw = course.create_assignment({"name": "Proofs", "points_possible": 10})
+            hw.submit({"submission_type": "online_text_entry", "body": "b", "user_id": user.id})
+            hw.get_submission(user.id).edit(submission={"posted_grade": "8"})
+            sis_of[str(course.id)] = sis_id
+        assert sim.drain_live_events()
+    metadata = [json.loads(body)["metadata"] for _, body in _Receiver.received]
+    for course_id, sis_id in sis_of.items():
+        sent = [m for m in metadata if m["context_id"] == course_id]
+        names = {m["event_name"] for m in sent}
+        assert {"enrollment_created", "submission_created", "grade_change"} <= names
+        assert all(m["context_type"] == "Course" for m in sent)
+        if sis_id is None:
+            assert not any("context_sis_source_id" in m for m in sent)
+        else:
+            assert all(m["context_sis_source_id"] == sis_id for m in sent)

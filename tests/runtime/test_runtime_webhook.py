@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import jwt
 import pytest
+from canvasapi import Canvas
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
@@ -21,6 +22,7 @@ from runtime.intake.ethos import GuidMap
 from runtime.intake.replay import reparser
 from runtime.webhooks import webhooks_router
 from sandbox.canvas.live_events import LiveEvent
+from sandbox.canvas.testing import running_simulator
 
 SECRET = "a-shared-secret-of-at-least-32-bytes!"
 
@@ -212,7 +214,8 @@ def test_database_down_is_503(tmp_path) -> None:
 #
 # Real Canvas puts the course's SIS id in the metadata of a Course context and sends global ids
 # (shard * 10**13 + local id) in the metadata, sometimes local ids in the body (examples of
-# canvas-lms doc/api/data_services). The simulator sends no context_sis_source_id.
+# canvas-lms doc/api/data_services). The simulator sends local ids, and context_sis_source_id
+# as Canvas does: for a course with an SIS id, leaving the key out for one without.
 
 GLOBAL_COURSE = "21070000000000565"
 SIS_COURSE = "202610-10001"
@@ -334,11 +337,9 @@ def test_course_without_sis_id_keeps_the_canvas_id(sis: object) -> None:
 
 
 def simulator(name: str, body: dict, *, course: int = 12, sis: str | None = None) -> dict:
-    """The envelope the Canvas simulator posts, optionally with the SIS id real Canvas adds."""
-    sent = LiveEvent(name, body, "Course", course, 3, None, "req-sim").envelope()
-    if sis is not None:
-        sent["metadata"]["context_sis_source_id"] = sis
-    return sent
+    """The envelope the Canvas simulator posts for a course whose SIS id is ``sis``."""
+    sent = LiveEvent(name, body, "Course", course, 3, None, "req-sim", context_sis_source_id=sis)
+    return sent.envelope()
 
 
 def sim_grade() -> dict:
@@ -375,6 +376,43 @@ def test_simulator_envelopes_keep_numeric_ids_and_take_a_sis_id_when_sent() -> N
     event = parse(enrollment)
     assert isinstance(event, CanvasEnrollmentChanged)
     assert (event.course_id, event.course_sis_id, event.section_id) == ("12", SIS_COURSE, "34")
+
+
+def test_simulator_graded_submission_addresses_the_course_by_sis_id(
+    sqlite_inbox: Inbox, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the simulator sends after a graded submission, as the webhook stores it."""
+    with running_simulator(tmp_path / "canvas.db") as sim:
+        sent: list[LiveEvent] = []
+        monkeypatch.setattr(sim.sim.events, "publish", sent.extend)
+        account = Canvas(sim.base_url, sim.token).get_account(1)
+        user = account.create_user({"unique_id": "s1", "sis_user_id": "A00000001"})
+        course = account.create_course(course={"name": "Algebra", "sis_course_id": SIS_COURSE})
+        course.enroll_user(user, enrollment={"enrollment_state": "active"})
+        hw = course.create_assignment({"name": "Proofs", "points_possible": 10})
+        hw.submit({"submission_type": "online_text_entry", "body": "b", "user_id": user.id})
+        hw.get_submission(user.id).edit(submission={"posted_grade": "8"})
+    client = client_for(sqlite_inbox, LiveEventsConfig())
+    stored = {}
+    for live in sent:
+        response = client.post("/webhooks/canvas", json=live.envelope())
+        assert response.status_code == 200 and response.json()["status"] == "stored"
+        stored[live.name] = sqlite_inbox.get(response.json()["event_id"]).event()
+    canvas_id = str(course.id)
+    grade, submission = stored["grade_change"], stored["submission_created"]
+    assert isinstance(grade, CanvasGradeChange) and isinstance(submission, CanvasSubmission)
+    for event in (grade, submission):
+        assert (event.course_id, event.canvas_course_id, event.course_sis_id) == (
+            SIS_COURSE,
+            canvas_id,
+            SIS_COURSE,
+        )
+        assert event.subject_key == f"canvas:{canvas_id}:{user.id}"
+    assert banner_section_of(grade.course_id) == ("202610", "10001")  # what the grades agent asks
+    assert grade.user_sis_id == "A00000001"
+    enrollment = stored["enrollment_created"]
+    assert isinstance(enrollment, CanvasEnrollmentChanged)
+    assert (enrollment.course_id, enrollment.course_sis_id) == (canvas_id, SIS_COURSE)
 
 
 def test_sis_id_is_stored_with_the_event(sqlite_inbox: Inbox) -> None:

@@ -22,6 +22,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -205,13 +206,19 @@ def _work(
     threads: int,
     lease: timedelta,
     stop: threading.Event,
+    *,
+    started: Callable[[], None] = lambda: None,
 ) -> None:
-    """Threads over the inbox in ``settings`` with a handler of their own, until ``stop``."""
+    """Threads over the inbox in ``settings`` with a handler of their own, until ``stop``.
+
+    ``started`` is called once the handler is built, just before the first claim.
+    """
     from runtime.db import make_engine
 
     inbox = Inbox(make_engine(settings.database_url))
     handler = make_handler()
     try:
+        started()
         InProcessWorker(
             inbox, handler, worker_id=worker_id(), concurrency=threads, lease=lease
         ).run(stop)
@@ -229,12 +236,21 @@ def embedded_process(
     lease: timedelta,
     log_level: int,
 ) -> None:
-    """One process of :class:`EmbeddedWorkers`: its threads over the inbox until SIGTERM/SIGINT."""
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    """One process of :class:`EmbeddedWorkers`: its threads over the inbox until SIGTERM.
+
+    SIGINT is ignored: Ctrl-C in a terminal reaches the whole process group, and the parent
+    answers it by terminating its workers. Until the handler is built (seconds: spaCy, Presidio,
+    graphs) SIGTERM keeps its default and ends the process at once, since nothing is claimed
+    yet; from then on it lets the event in hand finish.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_logging(log_level)
-    _work(settings, make_handler, threads, lease, stop)
+    stop = threading.Event()
+
+    def graceful() -> None:
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    _work(settings, make_handler, threads, lease, stop, started=graceful)
 
 
 @dataclass
@@ -242,12 +258,13 @@ class ProcessGroup:
     """``count`` copies of ``target`` as (spawned) processes, each restarted if it dies.
 
     :meth:`run` supervises until ``stop`` is set, then terminates them (SIGTERM: a worker
-    finishes the event in hand) and waits up to ``grace`` seconds for each.
+    finishes the event in hand) and kills those still running ``grace`` seconds later (their
+    claims return to the inbox when the lease runs out; handlers are idempotent).
     """
 
     target: Callable[[], None]
     count: int
-    grace: float = 30.0
+    grace: float = 15.0
     processes: list[BaseProcess] = field(default_factory=list)
 
     def _start(self) -> BaseProcess:
@@ -271,8 +288,14 @@ class ProcessGroup:
                     self.processes[n] = self._start()
         for process in self.processes:
             process.terminate()
+        deadline = time.monotonic() + self.grace
         for process in self.processes:
-            process.join(self.grace)
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                log.warning("worker process %s did not stop in %.0f s; killed", process.pid,
+                            self.grace)  # fmt: skip
+                process.kill()
+                process.join()
 
 
 @dataclass

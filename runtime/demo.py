@@ -261,7 +261,8 @@ class Replay:
         """Simulated student activity in every course of the term; returns the courses."""
         with self.sim.sim.transaction() as tx:
             rows = tx.conn.execute(
-                "SELECT id FROM courses WHERE sis_course_id LIKE ? AND workflow_state != 'deleted'",
+                "SELECT id FROM courses WHERE sis_course_id LIKE ? AND workflow_state != 'deleted'"
+                " ORDER BY sis_course_id",  # seeds by section, not by who created it first
                 (f"{self.term}-%",),
             ).fetchall()
         for n, (course_id,) in enumerate(rows):

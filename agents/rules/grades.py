@@ -4,7 +4,8 @@ Rules first: which grade is proposed, and whether it may be posted at all, is de
 model only words the request to the instructor. The refusals are Ellucian's own passback rules
 (DOMAIN.md): no grading scheme, a grade not valid for the student's level (SHRGRDE), a
 registration already rolled to academic history. (That only the instructor of record may approve
-is the policy guard's rule, not this module's.)
+is the policy guard's rule, not this module's.) Nor is a section graded again whenever Canvas
+reports a score change: only once its passback has begun (:func:`passback_begun`).
 
 Each proposal is checked for anomalies the instructor should look at before approving, each
 explained in one templated sentence with its figures. Thresholds live in
@@ -306,6 +307,16 @@ def _decide(
         banner_grade=student.banner_grade,
         anomalies=tuple(a for a in found if a is not None),
     )
+
+
+def passback_begun(students: Sequence[StudentGrade]) -> bool:
+    """Whether the section's final grades have started to reach Banner (``SFRSTCR_GRDE_CODE``).
+
+    Canvas reports every assignment grade all term, and a score mid-term is no final grade: only
+    once a final grade is in Banner can a later change in Canvas leave Banner behind. Until then
+    the section's grades are proposed once, at close of grading, not on each change.
+    """
+    return any(student.banner_grade is not None for student in students)
 
 
 def plan_passback(

@@ -4,7 +4,11 @@ The rules (:mod:`agents.rules.grades`) decide every proposal and refusal; this g
 facts in and calls out, all through the guard:
 
 1. ``scope``: ``scheduled.close_grading`` reads the term's sections; ``canvas.grade_change`` on a
-   course addressed by its SIS id (``{term}-{crn}``) grades that one section again;
+   course addressed by its SIS id (``{term}-{crn}``) reads that one section's Banner grading
+   facts, and ``sections`` grades it again only once its passback has begun
+   (:func:`~agents.rules.grades.passback_begun`): Canvas fires a grade change for every
+   assignment graded all term, and asking the instructor to approve partial-term scores as
+   final grades on each one would bury the real approvals. Before then the run is a ``noop``;
 2. ``read``: per section, Banner's grading facts, Canvas's final grades and grading scheme;
 3. ``plan``: :func:`~agents.rules.grades.plan_passback`; each anomaly is explained by the drafter
    (model or template); refusals and missing scores become exceptions for a person; every grade
@@ -14,7 +18,7 @@ facts in and calls out, all through the guard:
 5. ``record``: compare what was posted with what Banner holds and set the outcome figures.
 
 A section without a Canvas course is skipped at close of grading (not every section has one)
-and is an exception when a grade change names it.
+and is an exception when a grade change names it once its passback has begun.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from langchain_core.messages import AIMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -39,6 +44,7 @@ from agents.rules.grades import (
     SectionGrading,
     StudentGrade,
     ValidGrade,
+    passback_begun,
     plan_passback,
 )
 from agents.specialists.calls import (
@@ -58,7 +64,8 @@ from tools.registry import ToolContext
 
 ROLE = ROLES[Specialist.GRADES]
 ANOMALY_PROMPT = "grade_anomaly_explain@1"
-_READS = ("banner_get_section_grading", "canvas_get_final_grades", "canvas_get_grading_standard")
+_GRADING = "banner_get_section_grading"
+_READS = (_GRADING, "canvas_get_final_grades", "canvas_get_grading_standard")
 
 
 class GradesState(AgentState, total=False):
@@ -66,6 +73,8 @@ class GradesState(AgentState, total=False):
 
     term: str
     crns: list[str]
+    only_after_passback: bool
+    """A grade change: its section is graded again only once its passback has begun."""
     proposals: list[dict[str, Any]]
     """Per posting call: ``call_id``, ``crn``, ``student`` (pseudonym), proposed ``code``."""
     figures: dict[str, int]
@@ -87,13 +96,27 @@ def _scope(state: GradesState) -> dict[str, Any]:
                 f"course {event.course_id} is not one section's SIS course; its sections are "
                 "graded at close of grading",
             )
-        return {"term": section[0], "crns": [section[1]]}
+        term, crn = section
+        return {
+            "term": term,
+            "crns": [crn],
+            "only_after_passback": True,
+            "messages": [_read_call(_GRADING, term, crn)],
+        }
     return finish("dead_letter", f"the grades specialist does not handle {event.kind}")
 
 
-def _sections(state: GradesState) -> dict[str, Any]:
-    """The term's active, gradable sections (close of grading only)."""
-    if "crns" in state or "outcome" in state:
+def _read_call(tool: str, term: str, crn: str) -> AIMessage:
+    return compose(tool, {"term": term, "crn": crn}, f"read:{crn}:{tool}")
+
+
+def _sections(state: GradesState, runtime: Runtime[ToolContext]) -> dict[str, Any]:
+    """The term's active, gradable sections, or the grade change's section if it is due."""
+    if "outcome" in state:
+        return {}
+    if state.get("only_after_passback"):
+        return _unless_passback_pending(state, runtime.context)
+    if "crns" in state:
         return {}
     term = state["term"]
     crns = active_sections(state["messages"], term)
@@ -104,18 +127,34 @@ def _sections(state: GradesState) -> dict[str, Any]:
     return {"crns": crns}
 
 
+def _unless_passback_pending(state: GradesState, ctx: ToolContext) -> dict[str, Any]:
+    """End a grade change's run before Canvas is read, unless a final grade is in Banner.
+
+    Decided on Banner's facts alone, so a change mid-term costs one read and asks nobody. A
+    section Banner cannot read goes on, for ``plan`` to put before a person as it always has.
+    """
+    term, (crn,) = state["term"], state["crns"]
+    call_id = f"read:{crn}:{_GRADING}"
+    grading = results(state["messages"], [call_id]).get(call_id)
+    if grading is None or not grading.ok or passback_begun(_students(grading.data, [], ctx)):
+        return {}
+    return finish(
+        "noop",
+        f"no final grade has been posted for section {term}/{crn} yet; final grades are "
+        "proposed at close of grading",
+    )
+
+
 def _text(result: CallResult | None) -> str:
     return result.text if result is not None else "no answer"
 
 
 def _read(state: GradesState) -> dict[str, Any]:
-    """Three reads per section, dispatched together."""
+    """Three reads per section, dispatched together (less any a grade change already made)."""
     term = state["term"]
-    calls = [
-        compose(tool, {"term": term, "crn": crn}, f"read:{crn}:{tool}")
-        for crn in state["crns"]
-        for tool in _READS
-    ]
+    wanted = {f"read:{crn}:{tool}": (tool, crn) for crn in state["crns"] for tool in _READS}
+    made = results(state["messages"], wanted)
+    calls = [_read_call(tool, term, crn) for key, (tool, crn) in wanted.items() if key not in made]
     return {"messages": calls}
 
 

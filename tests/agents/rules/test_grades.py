@@ -13,6 +13,7 @@ from agents.rules.grades import (
     StudentGrade,
     ValidGrade,
     letter_for,
+    passback_begun,
     plan_passback,
 )
 
@@ -223,3 +224,17 @@ def test_section_check_needs_enough_other_scores_and_floors_the_deviation():
     assert inside.anomalies == ()
     assert [a.kind for a in outside.anomalies] == [AnomalyKind.FAR_FROM_SECTION]
     assert outside.anomalies[0].measure == pytest.approx(2.6)
+
+
+@pytest.mark.parametrize(
+    ("banner_grades", "begun"),
+    [
+        ((), False),
+        ((None, None, None), False),
+        ((None, "A", None), True),  # one posted grade is enough
+        (("I",), True),  # an incomplete is a final grade entered
+    ],
+)
+def test_passback_begins_with_the_first_final_grade_in_banner(banner_grades, begun):
+    students = [student(90, n, banner_grade=g) for n, g in enumerate(banner_grades, 1)]
+    assert passback_begun(students) is begun

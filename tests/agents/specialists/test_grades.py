@@ -15,9 +15,10 @@ from sqlalchemy import Engine
 
 from agents.approvals import answer_all, decide, outstanding, pending_approvals
 from agents.checkpoints import open_checkpointer
-from agents.events import CloseGrading
+from agents.events import CanvasGradeChange, CloseGrading
 from agents.rules.grades import AnomalyThresholds
 from agents.specialists import grades
+from agents.specialists.calls import section_of_course
 from policies.approvals import Approver
 from policies.audit import AuditLog
 from policies.guard import Guard
@@ -37,7 +38,8 @@ from tests.agents.specialists.harness import (
 )
 from tests.policies.agent_harness import ScriptedModel
 from tests.policies.conftest import Cast
-from tools.banner import reads
+from tools.banner import reads, writes
+from tools.banner.models import FinalGradeIn
 from tools.canvas.client import CanvasClient
 
 MODEL_SENTENCE = "The score sits far below the rest of this section."
@@ -286,3 +288,98 @@ def test_resume_in_a_new_process_from_the_same_checkpointer(
     for pidm in scored:
         assert grade_of(banner_copy, cast, pidm) is not None
     assert run.pending() == []
+
+
+class GradeChange:
+    """A Canvas grade change on the cast's section, its course scored as :func:`_scores` says,
+    after Banner was given the final grades ``posted``."""
+
+    thread = "grades-change"
+
+    def __init__(
+        self,
+        guard: Guard,
+        banner: Engine,
+        redactor: Redactor,
+        canvas: CanvasClient,
+        cast: Cast,
+        checkpointer: Any,
+        posted: dict[int, str],
+    ) -> None:
+        self.scores = _scores(banner, cast)
+        course = canvas_course(canvas, banner, cast.term, cast.section, self.scores)
+        assert section_of_course(course.sis_course_id) == (cast.term, cast.section)
+        for pidm, code in posted.items():
+            writes.post_final_grade(
+                banner,
+                FinalGradeIn(term=cast.term, pidm=pidm, crn=cast.section, grade=code),
+                user="REGISTRAR",
+                grade_date=NOW.date(),
+            )
+        self.app: CompiledStateGraph[Any, Any, Any, Any] = grades.build(
+            deps_with(guard, None), THRESHOLDS, checkpointer
+        )
+        event = CanvasGradeChange(
+            event_id="grade-change-1",
+            occurred_at=NOW,
+            course_id=course.sis_course_id,
+            assignment_id="1",
+            score=95.0,
+            old_score=90.0,
+        )
+        self.result = self.app.invoke(
+            {"event": event.model_dump(mode="json")},
+            {"configurable": {"thread_id": self.thread}},
+            context=agent_context(Role.GRADE, cast.term, banner, redactor, canvas),
+            durability="sync",
+        )
+
+    def state(self) -> dict[str, Any]:
+        return self.app.get_state({"configurable": {"thread_id": self.thread}}).values
+
+
+def test_a_grade_change_before_any_final_grade_is_posted_asks_nobody(
+    guard: Guard,
+    banner_copy: Engine,
+    redactor: Redactor,
+    canvas: CanvasClient,
+    cast: Cast,
+    checkpointer: Any,
+    audit: AuditLog,
+) -> None:
+    change = GradeChange(guard, banner_copy, redactor, canvas, cast, checkpointer, posted={})
+    assert "__interrupt__" not in change.result
+    assert outstanding(change.app, change.thread) == []
+    assert change.result["outcome"]["status"] == "noop"
+    assert change.result["outcome"]["detail"] == (
+        f"no final grade has been posted for section {cast.term}/{cast.section} yet; final "
+        "grades are proposed at close of grading"
+    )
+    assert change.state().get("exceptions", []) == []  # not even the missing score
+    # one Banner read decided it: Canvas was not asked, nothing was proposed or written
+    assert [e.tool for e in audit.tail(500)] == ["banner_get_section_grading"]
+    assert all(grade_of(banner_copy, cast, p) is None for p in change.scores)
+
+
+def test_a_grade_change_after_passback_began_proposes_corrections_and_the_rest(
+    guard: Guard,
+    banner_copy: Engine,
+    redactor: Redactor,
+    canvas: CanvasClient,
+    cast: Cast,
+    checkpointer: Any,
+) -> None:
+    # the cast's student scored 95 (an A) in Canvas, but Banner already holds a B
+    change = GradeChange(
+        guard, banner_copy, redactor, canvas, cast, checkpointer, posted={cast.student: "B"}
+    )
+    scored = {p for p, s in change.scores.items() if s is not None}
+    assert len(change.result["__interrupt__"]) == len(scored)
+    pending = outstanding(change.app, change.thread)
+    by_student = {p.request.action_request.args["pidm"]: p.request for p in pending}
+    assert set(by_student) == scored
+    correction = by_student[cast.student]
+    assert correction.action_request.args["grade"] == "A"
+    assert "Banner holds B" in correction.description
+    assert [e["kind"] for e in change.state()["exceptions"]] == ["grade_missing"]
+    assert grade_of(banner_copy, cast, cast.student) == "B"  # nothing written before approval

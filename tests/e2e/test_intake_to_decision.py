@@ -77,6 +77,20 @@ def test_live_event_and_bep_message_to_a_decision_in_chromium(
         courses = replay.activity()
         replay.grading_scheme(courses)
         crn = str(adds[0].model_dump()["crn"])
+        grades = (
+            "SELECT sfrstcr_pidm, sfrstcr_grde_code FROM sfrstcr WHERE sfrstcr_term_code = :t"
+            " AND sfrstcr_crn = :c AND sfrstcr_grde_code IS NOT NULL"
+        )
+        # Final grading has begun for the section: one grade is in Banner already (a grade
+        # change before any final grade is posted is a noop and asks nobody).
+        replay.events.sql(
+            "UPDATE sfrstcr SET sfrstcr_grde_code = 'A' WHERE sfrstcr_term_code = :t"
+            " AND sfrstcr_crn = :c AND sfrstcr_pidm = :p",
+            t=term,
+            c=crn,
+            p=adds[0].model_dump()["pidm"],
+        )
+        before = set(replay.events.sql(grades, t=term, c=crn))
 
         stop = threading.Event()
         worker = InProcessWorker(replay.inbox, replay.handler, worker_id="e2e", concurrency=2)
@@ -148,14 +162,10 @@ def test_live_event_and_bep_message_to_a_decision_in_chromium(
             "SELECT spriden_id FROM spriden WHERE spriden_pidm = :p AND spriden_change_ind IS NULL",
             p=reg["pidm"],
         )[0][0]
-        graded = replay.events.sql(
-            "SELECT COUNT(*) FROM sfrstcr WHERE sfrstcr_term_code = :t AND sfrstcr_crn = :c"
-            " AND sfrstcr_grde_code IS NOT NULL",
-            t=term,
-            c=crn,
-        )[0][0]
+        after = set(replay.events.sql(grades, t=term, c=crn))
         replay.close()
-    assert graded >= 1
+    assert (adds[0].model_dump()["pidm"], "A") in before
+    assert after - before  # the grade the instructor approved reached Banner
     with sqlite3.connect(settings.var_dir / "canvas-sim.db") as canvas:
         enrolled = canvas.execute(
             "SELECT COUNT(*) FROM enrollments e JOIN users u ON u.id = e.user_id"

@@ -140,10 +140,46 @@ def _logging() -> None:
 
 
 def register(root: typer.Typer) -> None:
-    """Attach ``events``, ``worker`` and ``intake`` to the root command."""
+    """Attach ``events``, ``intake``, ``worker`` and ``close-grading`` to the root command."""
     root.add_typer(events_app, name="events")
     root.add_typer(intake_app, name="intake")
     root.command("worker")(worker)
+    root.command("close-grading")(close_grading)
+
+
+def close_grading(
+    term: Annotated[str, typer.Option(help="Banner term code, e.g. 202610.")],
+) -> None:
+    """Start final-grade passback for a term: each section's grades go to its instructor.
+
+    Stores a ``scheduled.close_grading`` event in the inbox; the worker (``bca up``,
+    ``bca worker``) proposes every final grade Banner does not hold yet from Canvas's scores,
+    one approval per student for the instructor of record. Until a section has a final grade in
+    Banner, Canvas grade changes leave it alone. Once per term and day: the same day again says
+    so (``bca events replay ID`` runs it again).
+    """
+    from pydantic import ValidationError
+
+    from agents.events import CloseGrading
+
+    now = datetime.now(UTC)
+    try:
+        event = CloseGrading(
+            event_id=f"scheduled:close_grading:{term}:{now.date().isoformat()}",
+            occurred_at=now,
+            term_code=term,
+        )
+    except ValidationError:
+        raise ConfigurationError(f"term {term!r} is not a Banner term code (six digits)") from None
+    inbox = _inbox(get_settings())
+    if inbox.store(event, source="cli"):
+        print(f"queued {event.event_id}")
+        return
+    record = inbox.get(event.event_id)
+    print(
+        f"already queued today: {event.event_id} ({record.status}); "
+        f"`bca events replay {event.event_id}` runs it again"
+    )
 
 
 def worker(

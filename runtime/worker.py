@@ -257,15 +257,21 @@ def embedded_process(
 class ProcessGroup:
     """``count`` copies of ``target`` as (spawned) processes, each restarted if it dies.
 
-    :meth:`run` supervises until ``stop`` is set, then terminates them (SIGTERM: a worker
-    finishes the event in hand) and kills those still running ``grace`` seconds later (their
-    claims return to the inbox when the lease runs out; handlers are idempotent).
+    A process that dies young (before ``healthy`` seconds) is restarted after a delay that
+    doubles up to ``max_delay``: one that cannot start (a database that is not there, a broken
+    configuration) must not be respawned every second for ever. :meth:`run` supervises until
+    ``stop`` is set, then terminates them (SIGTERM: a worker finishes the event in hand) and
+    kills those still running ``grace`` seconds later (their claims return to the inbox when
+    the lease runs out; handlers are idempotent).
     """
 
     target: Callable[[], None]
     count: int
     grace: float = 15.0
+    healthy: float = 60.0
+    max_delay: float = 60.0
     processes: list[BaseProcess] = field(default_factory=list)
+    restarts: int = 0
 
     def _start(self) -> BaseProcess:
         process = multiprocessing.get_context("spawn").Process(target=self.target, daemon=False)
@@ -280,12 +286,23 @@ class ProcessGroup:
     def run(self, stop: threading.Event) -> None:
         """Start the processes, restart any that exits, and stop them all when ``stop`` is set."""
         self.processes = [self._start() for _ in range(self.count)]
+        started = [time.monotonic()] * self.count
+        delays = [0.0] * self.count
+        due: list[float | None] = [None] * self.count
         while not stop.wait(1.0):
+            now = time.monotonic()
             for n, process in enumerate(self.processes):
-                if not process.is_alive():
-                    log.warning("worker process %s exited (%s); restarting", process.pid,
-                                process.exitcode)  # fmt: skip
-                    self.processes[n] = self._start()
+                if process.is_alive():
+                    continue
+                if due[n] is None:
+                    young = now - started[n] < self.healthy
+                    delays[n] = min(max(1.0, delays[n] * 2), self.max_delay) if young else 0.0
+                    due[n] = now + delays[n]
+                    log.warning("worker process %s exited (%s); restarting in %.0f s",
+                                process.pid, process.exitcode, delays[n])  # fmt: skip
+                if now >= (due[n] or now):
+                    self.processes[n], started[n], due[n] = self._start(), now, None
+                    self.restarts += 1
         for process in self.processes:
             process.terminate()
         deadline = time.monotonic() + self.grace

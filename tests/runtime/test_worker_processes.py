@@ -18,8 +18,8 @@ from sqlalchemy import select
 from runtime.db import make_engine
 from runtime.inbox import Inbox
 from runtime.settings import Settings
-from runtime.worker import EmbeddedWorkers
-from tests.runtime.helpers import CountingHandler, effects, reg
+from runtime.worker import EmbeddedWorkers, ProcessGroup
+from tests.runtime.helpers import CountingHandler, effects, effects_meta, reg
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,6 +36,7 @@ def test_processes_share_the_inbox_keep_subject_order_and_replace_a_killed_one(
 ) -> None:
     events = [reg(n, pidm=n % 20 + 1, minutes=n, dropped=n % 3 == 0) for n in range(240)]
     inbox.store_many(events, source="t")
+    effects_meta.create_all(inbox.engine)  # not by both processes at once (PostgreSQL refuses)
     settings = Settings.embedded_in(tmp_path).model_copy(update={"database_url": app_url})
     make_handler = partial(CountingHandler, app_url, 0.01)
     workers = EmbeddedWorkers(settings, make_handler, 2, 2, lease=timedelta(seconds=2))
@@ -72,6 +73,7 @@ def test_bca_worker_without_a_broker_runs_processes_and_stops_on_sigterm(tmp_pat
     inbox = Inbox(make_engine(url))
     inbox.create_schema()
     inbox.store_many([reg(n, pidm=n % 7 + 1, minutes=n) for n in range(60)], source="t")
+    effects_meta.create_all(inbox.engine)
     env = {k: v for k, v in os.environ.items() if k != "BCA_BROKER_URL"}
     env |= {"BCA_DATABASE_URL": url, "BCA_VAR_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-c", "from runtime.cli import main; main()", "worker",
@@ -95,3 +97,15 @@ def test_bca_worker_without_a_broker_runs_processes_and_stops_on_sigterm(tmp_pat
     assert len(spawned) == 2, spawned
     with inbox.engine.connect() as conn:
         assert len(conn.execute(select(effects.c.event_id)).all()) == 60
+
+
+def test_a_process_that_dies_at_start_is_restarted_with_growing_delays() -> None:
+    group = ProcessGroup(partial(os._exit, 3), 1)
+    stop = threading.Event()
+    runner = threading.Thread(target=group.run, args=(stop,))
+    runner.start()
+    time.sleep(7.5)
+    stop.set()
+    runner.join(30)
+    # Restarted 1 s, then 2 s, then 4 s after each death: twice in 7.5 s, not every second.
+    assert 2 <= group.restarts <= 3, group.restarts

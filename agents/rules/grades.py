@@ -323,8 +323,14 @@ def plan_passback(
     section: SectionGrading,
     students: Sequence[StudentGrade],
     thresholds: AnomalyThresholds | None = None,
+    only: str | None = None,
 ) -> PassbackBatch:
-    """Propose a Banner grade for every student of the section, or refuse with the reason."""
+    """Propose a Banner grade for every student of the section, or refuse with the reason.
+
+    ``only`` (a ``sis_user_id``) keeps one student's decision: a grade change names the student
+    it moved, and re-deciding the others would queue again approvals still pending from close of
+    grading. The whole section is still passed in, as that student's score is judged against it.
+    """
     limits = thresholds or AnomalyThresholds()
     scheme = section.scheme
     if scheme is None:
@@ -333,10 +339,16 @@ def plan_passback(
             "letter grades; passback refuses such sections."
         )
         decisions = tuple(
-            _refused(student, RefusalReason.NO_GRADING_SCHEME, why) for student in students
+            _refused(student, RefusalReason.NO_GRADING_SCHEME, why)
+            for student in students
+            if only is None or student.sis_user_id == only
         )
     else:
         scores = [float(s.final_score) for s in students if s.final_score is not None]
         totals = (len(scores), sum(scores), sum(x * x for x in scores))
-        decisions = tuple(_decide(section, scheme, s, totals, limits) for s in students)
+        decisions = tuple(
+            _decide(section, scheme, s, totals, limits)
+            for s in students
+            if only is None or s.sis_user_id == only
+        )
     return PassbackBatch(term_code=section.term_code, crn=section.crn, decisions=decisions)

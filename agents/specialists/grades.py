@@ -8,7 +8,10 @@ facts in and calls out, all through the guard:
    facts, and ``sections`` grades it again only once its passback has begun
    (:func:`~agents.rules.grades.passback_begun`): Canvas fires a grade change for every
    assignment graded all term, and asking the instructor to approve partial-term scores as
-   final grades on each one would bury the real approvals. Before then the run is a ``noop``;
+   final grades on each one would bury the real approvals. Before then the run is a ``noop``.
+   After, a change that names its student (``user_sis_id``) re-decides that student alone:
+   the others' approvals from close of grading are likely still pending, and re-deciding them
+   on every change would queue them again;
 2. ``read``: per section, Banner's grading facts, Canvas's final grades and grading scheme;
 3. ``plan``: :func:`~agents.rules.grades.plan_passback`; each anomaly is explained by the drafter
    (model or template); refusals and missing scores become exceptions for a person; every grade
@@ -59,6 +62,7 @@ from agents.specialists.calls import (
     section_of_course,
 )
 from agents.state import AgentState, OutcomeStatus, PersonException
+from policies.pii.models import PiiType
 from tools.canvas.models import GradingStandardInfo
 from tools.registry import ToolContext
 
@@ -195,6 +199,36 @@ def _students(
     return students
 
 
+def _named_student(state: GradesState, ctx: ToolContext) -> str | None:
+    """The run's pseudonym for the Banner ID a grade change names, if it names one.
+
+    Read results carry Banner IDs as the vault's pseudonyms, so the event's raw ID is matched in
+    the same form and no copy of it is added to state or a message. Derived when needed rather than
+    kept in state, as a token stored there would mean nothing to another process's vault.
+    """
+    if not state.get("only_after_passback"):
+        return None
+    event = parse_event(state.get("event"))
+    raw = (
+        event.user_sis_id.strip()
+        if isinstance(event, CanvasGradeChange) and event.user_sis_id
+        else ""
+    )
+    return ctx.vault.pseudonym(PiiType.BANNER_ID, raw) if raw else None
+
+
+def _registration_of(grading: dict[str, Any], banner_id: str) -> str | None:
+    """Decisions name a student by pseudonymised PIDM (see _students), an event by Banner ID."""
+    return next(
+        (
+            str(reg["pidm"])
+            for reg in grading["registrations"]
+            if reg["gradable"] and reg["banner_id"] == banner_id
+        ),
+        None,
+    )
+
+
 class _Planner:
     """The ``plan`` node: rules → proposals, exceptions and posting calls."""
 
@@ -207,6 +241,7 @@ class _Planner:
         calls, proposals, exceptions = [], [], []
         figures = {"sections": 0, "proposed": 0, "unchanged": 0, "refused": 0, "missing": 0}
         figures["sections_without_course"] = 0
+        named, unmatched = _named_student(state, ctx), False
         for crn in state["crns"]:
             found = results(state["messages"], [f"read:{crn}:{tool}" for tool in _READS])
             grading, finals, standard = (found.get(f"read:{crn}:{tool}") for tool in _READS)
@@ -220,6 +255,10 @@ class _Planner:
                     exceptions.append(_exception("grading_course_unreadable", finals, term, crn))
                 continue
             figures["sections"] += 1
+            only = None if named is None else _registration_of(grading.data, named)
+            if named is not None and only is None:
+                unmatched = True
+                continue
             scheme = (
                 None
                 if standard.data is None
@@ -229,6 +268,7 @@ class _Planner:
                 SectionGrading(term_code=term, crn=crn, scheme=scheme),
                 _students(grading.data, finals.data, ctx),
                 self.thresholds,
+                only,
             )
             for decision in batch.decisions:
                 if decision.refusal is not None or decision.code is None:
@@ -264,7 +304,13 @@ class _Planner:
             "figures": figures,
         }
         if not calls:
-            update |= finish("noop", "no grade to post", figures)
+            detail = (
+                f"the student this grade change names has no gradable registration in section "
+                f"{term}/{state['crns'][0]}; nothing to re-grade"
+                if unmatched
+                else "no grade to post"
+            )
+            update |= finish("noop", detail, figures)
         return update
 
     def _reasoning(self, decision: GradeDecision, term: str, crn: str) -> str:

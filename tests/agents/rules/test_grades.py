@@ -238,3 +238,16 @@ def test_section_check_needs_enough_other_scores_and_floors_the_deviation():
 def test_passback_begins_with_the_first_final_grade_in_banner(banner_grades, begun):
     students = [student(90, n, banner_grade=g) for n, g in enumerate(banner_grades, 1)]
     assert passback_begun(students) is begun
+
+
+def test_one_named_student_is_decided_against_the_whole_section():
+    others = [student(s, n) for n, s in enumerate([70, 80, 80, 80, 90], start=2)]
+    section = [*others, student(97.7)]
+    batch = plan_passback(SECTION, section, AnomalyThresholds(), only="A001")
+    (mine,) = batch.decisions
+    assert mine.sis_user_id == "A001"
+    assert [a.kind for a in mine.anomalies] == [AnomalyKind.FAR_FROM_SECTION]  # still judged
+    assert plan_passback(SECTION, section, only="A999").decisions == ()
+    unschemed = SECTION.model_copy(update={"scheme": None})
+    (refused,) = plan_passback(unschemed, section, only="A003").decisions
+    assert refused.sis_user_id == "A003" and refused.refusal is RefusalReason.NO_GRADING_SCHEME

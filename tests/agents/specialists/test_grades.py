@@ -292,7 +292,8 @@ def test_resume_in_a_new_process_from_the_same_checkpointer(
 
 class GradeChange:
     """A Canvas grade change on the cast's section, its course scored as :func:`_scores` says,
-    after Banner was given the final grades ``posted``."""
+    after Banner was given the final grades ``posted``; it names ``student`` (a PIDM) by Banner
+    ID as Canvas's envelope does, or no student."""
 
     thread = "grades-change"
 
@@ -305,6 +306,7 @@ class GradeChange:
         cast: Cast,
         checkpointer: Any,
         posted: dict[int, str],
+        student: int | None = None,
     ) -> None:
         self.scores = _scores(banner, cast)
         course = canvas_course(canvas, banner, cast.term, cast.section, self.scores)
@@ -319,6 +321,9 @@ class GradeChange:
         self.app: CompiledStateGraph[Any, Any, Any, Any] = grades.build(
             deps_with(guard, None), THRESHOLDS, checkpointer
         )
+        self.banner_id = (
+            None if student is None else reads.person_by_pidm(banner, student).banner_id
+        )
         event = CanvasGradeChange(
             event_id="grade-change-1",
             occurred_at=NOW,
@@ -326,6 +331,8 @@ class GradeChange:
             assignment_id="1",
             score=95.0,
             old_score=90.0,
+            user_id=None if student is None else "1",
+            user_sis_id=self.banner_id,
         )
         self.result = self.app.invoke(
             {"event": event.model_dump(mode="json")},
@@ -361,7 +368,7 @@ def test_a_grade_change_before_any_final_grade_is_posted_asks_nobody(
     assert all(grade_of(banner_copy, cast, p) is None for p in change.scores)
 
 
-def test_a_grade_change_after_passback_began_proposes_corrections_and_the_rest(
+def test_a_grade_change_naming_no_student_after_passback_began_regrades_the_section(
     guard: Guard,
     banner_copy: Engine,
     redactor: Redactor,
@@ -383,3 +390,67 @@ def test_a_grade_change_after_passback_began_proposes_corrections_and_the_rest(
     assert "Banner holds B" in correction.description
     assert [e["kind"] for e in change.state()["exceptions"]] == ["grade_missing"]
     assert grade_of(banner_copy, cast, cast.student) == "B"  # nothing written before approval
+
+
+def test_a_grade_change_naming_its_student_proposes_that_students_correction_only(
+    guard: Guard,
+    banner_copy: Engine,
+    redactor: Redactor,
+    canvas: CanvasClient,
+    cast: Cast,
+    checkpointer: Any,
+) -> None:
+    # Banner holds a B for the cast's student, whom Canvas scores 95 (an A); the others' grades
+    # are still to be approved from close of grading and are not proposed again
+    change = GradeChange(
+        guard,
+        banner_copy,
+        redactor,
+        canvas,
+        cast,
+        checkpointer,
+        posted={cast.student: "B"},
+        student=cast.student,
+    )
+    assert len(change.result["__interrupt__"]) == 1
+    (pending,) = outstanding(change.app, change.thread)
+    assert pending.request.action_request.args["pidm"] == cast.student
+    assert pending.request.action_request.args["grade"] == "A"
+    assert "Banner holds B" in pending.request.description
+    state = change.state()
+    assert state.get("exceptions", []) == []  # another student's missing score is not this one's
+    assert state["figures"] | {"proposed": 1, "unchanged": 0} == state["figures"]
+    seen = json.dumps(
+        [m.model_dump(mode="json") for m in state["messages"]]
+        + [state.get("proposals"), state.get("figures"), state.get("outcome")],
+        default=str,
+    )
+    assert change.banner_id is not None and change.banner_id not in seen
+    assert grade_of(banner_copy, cast, cast.student) == "B"  # nothing written before approval
+
+
+def test_a_grade_change_naming_a_student_banner_already_agrees_with_asks_nobody(
+    guard: Guard,
+    banner_copy: Engine,
+    redactor: Redactor,
+    canvas: CanvasClient,
+    cast: Cast,
+    checkpointer: Any,
+) -> None:
+    change = GradeChange(
+        guard,
+        banner_copy,
+        redactor,
+        canvas,
+        cast,
+        checkpointer,
+        posted={cast.student: "A"},
+        student=cast.student,
+    )
+    assert "__interrupt__" not in change.result
+    assert outstanding(change.app, change.thread) == []
+    outcome = change.result["outcome"]
+    assert outcome["status"] == "noop"
+    assert outcome["figures"]["proposed"] == 0
+    assert outcome["figures"]["unchanged"] == 1
+    assert change.state().get("exceptions", []) == []

@@ -454,3 +454,29 @@ def test_a_grade_change_naming_a_student_banner_already_agrees_with_asks_nobody(
     assert outcome["figures"]["proposed"] == 0
     assert outcome["figures"]["unchanged"] == 1
     assert change.state().get("exceptions", []) == []
+
+
+def test_a_grade_change_naming_a_student_not_in_the_section_asks_nobody(
+    guard: Guard,
+    banner_copy: Engine,
+    redactor: Redactor,
+    canvas: CanvasClient,
+    cast: Cast,
+    checkpointer: Any,
+) -> None:
+    change = GradeChange(
+        guard,
+        banner_copy,
+        redactor,
+        canvas,
+        cast,
+        checkpointer,
+        posted={cast.student: "A"},
+        student=cast.other_student,
+    )
+    assert "__interrupt__" not in change.result
+    assert outstanding(change.app, change.thread) == []
+    outcome = change.result["outcome"]
+    assert outcome["status"] == "noop"
+    assert "no gradable registration in section" in outcome["detail"]
+    assert change.banner_id and change.banner_id not in json.dumps(outcome)

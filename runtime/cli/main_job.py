@@ -144,7 +144,7 @@ def up(
     from runtime.demo import embedded_world
     from runtime.inbox import Inbox
     from runtime.pipeline import AgentHandler
-    from runtime.scheduler import Scheduler
+    from runtime.scheduler import Scheduler, term_ends
     from runtime.worker import EmbeddedWorkers
 
     console = Console()
@@ -170,13 +170,14 @@ def up(
     try:
         inbox = Inbox(make_engine(settings.database_url))
         inbox.create_schema()
+        ends = partial(term_ends, make_engine(settings.banner_url, check=False))
         workers = EmbeddedWorkers.configured(
             settings, partial(AgentHandler.from_settings, settings)
         )
         threads += [
             threading.Thread(target=workers.run, args=(stop,), daemon=True),
-            threading.Thread(target=Scheduler(inbox, lambda: [term]).run, args=(stop,),
-                             daemon=True),
+            threading.Thread(target=Scheduler(inbox, lambda: [term], ends=ends).run,
+                             args=(stop,), daemon=True),
         ]  # fmt: skip
         for thread in threads:
             thread.start()

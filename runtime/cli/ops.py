@@ -155,17 +155,19 @@ def close_grading(
     Stores a ``scheduled.close_grading`` event in the inbox; the worker (``bca up``,
     ``bca worker``) proposes every final grade Banner does not hold yet from Canvas's scores,
     one approval per student for the instructor of record. Until a section has a final grade in
-    Banner, Canvas grade changes leave it alone. Once per term and day: the same day again says
-    so (``bca events replay ID`` runs it again).
+    Banner, Canvas grade changes leave it alone. The scheduler does the same on the term's last
+    day. Once per term and day, under the scheduler's id: the same day again says so
+    (``bca events replay ID`` runs it again).
     """
     from pydantic import ValidationError
 
     from agents.events import CloseGrading
+    from runtime.scheduler import job_id
 
     now = datetime.now(UTC)
     try:
         event = CloseGrading(
-            event_id=f"scheduled:close_grading:{term}:{now.date().isoformat()}",
+            event_id=job_id("close_grading", term, now.date()),
             occurred_at=now,
             term_code=term,
         )
@@ -226,7 +228,7 @@ def worker(
 
     Handlers must be idempotent by event id: an event may be delivered more than once.
     """
-    from runtime.scheduler import Scheduler, active_terms
+    from runtime.scheduler import Scheduler, active_terms, term_ends
     from runtime.worker import (
         EmbeddedWorkers,
         InProcessWorker,
@@ -252,7 +254,8 @@ def worker(
 
         banner = make_engine(settings.banner_url, check=False)
         terms = (lambda: term) if term else (lambda: active_terms(banner, datetime.now(UTC).date()))
-        threading.Thread(target=Scheduler(inbox, terms).run, args=(stop,), daemon=True).start()
+        scheduled = Scheduler(inbox, terms, ends=partial(term_ends, banner))
+        threading.Thread(target=scheduled.run, args=(stop,), daemon=True).start()
     if not settings.broker_url:
         count = processes or settings.worker_processes
         make = partial(load_handler, handler)

@@ -5,17 +5,20 @@ from __future__ import annotations
 import gc
 import random
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from agents.events import Event
+from agents.events import CloseGrading, Event
+from runtime.db import make_engine
 from runtime.errors import ConfigurationError
 from runtime.inbox import Inbox
-from runtime.scheduler import Schedule, Scheduler, due_events
+from runtime.scheduler import Schedule, Scheduler, due_events, job_id, term_ends
 from runtime.worker import InProcessWorker, LogOnlyHandler, Outcome, load_handler
 from tests.runtime.helpers import CountingHandler, effects, reg
+from tools.banner import schema
 
 
 class Scripted:
@@ -93,3 +96,39 @@ def test_a_started_worker_hides_its_startup_heap_from_the_collector(inbox: Inbox
     assert frozen > 10_000, frozen
     InProcessWorker(inbox, LogOnlyHandler(), worker_id="w").run(threading.Event(), once=True)
     assert gc.get_freeze_count() == frozen  # once per process, not per worker
+
+
+def test_close_of_grading_is_due_on_the_terms_last_day_only(inbox: Inbox) -> None:
+    ends = {"202610": date(2026, 5, 8)}
+
+    def closing(now: datetime) -> list[str]:
+        jobs = due_events(["202610", "202620"], now, Schedule(), ends)
+        return [e.event_id for e in jobs if e.kind == "scheduled.close_grading"]
+
+    assert closing(datetime(2026, 5, 7, 23, 0, tzinfo=UTC)) == []
+    assert closing(datetime(2026, 5, 8, 6, 0, tzinfo=UTC)) == []  # due at 06:30
+    assert closing(datetime(2026, 5, 8, 7, 0, tzinfo=UTC)) == [
+        "scheduled:close_grading:202610:2026-05-08"
+    ]
+    assert closing(datetime(2026, 5, 9, 7, 0, tzinfo=UTC)) == []
+    # Started by hand that day (`bca close-grading` stores it under job_id too): not twice.
+    clock = lambda: datetime(2026, 5, 8, 7, 0, tzinfo=UTC)  # noqa: E731
+    by_hand = job_id("close_grading", "202610", date(2026, 5, 8))
+    closing_by_hand = CloseGrading(event_id=by_hand, occurred_at=clock(), term_code="202610")
+    inbox.store(closing_by_hand, source="cli")
+    scheduler = Scheduler(inbox, lambda: ["202610"], ends=lambda terms: ends, clock=clock)
+    assert scheduler.tick() == 2  # reconcile and scan; close of grading was there already
+
+
+def test_term_ends_reads_stvterm(tmp_path: Path) -> None:
+    banner = make_engine(f"sqlite:///{tmp_path}/banner.db")
+    schema.metadata.create_all(banner, tables=[schema.stvterm])
+    with banner.begin() as conn:
+        conn.execute(
+            insert(schema.stvterm),
+            [{"stvterm_code": code, "stvterm_desc": code, "stvterm_start_date": date(2026, 1, 12),
+              "stvterm_end_date": end, "stvterm_activity_date": datetime(2026, 1, 1)}
+             for code, end in (("202610", date(2026, 5, 8)), ("202620", date(2026, 8, 7)))],
+        )  # fmt: skip
+    assert term_ends(banner, ["202610", "209910"]) == {"202610": date(2026, 5, 8)}
+    banner.dispose()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import aio_pika
 from sqlalchemy import (
     Column,
     DateTime,
+    Engine,
     Integer,
     MetaData,
     String,
@@ -81,6 +83,19 @@ class CountingHandler:
                 .on_conflict_do_nothing()
             )
         return Outcome.done()
+
+
+def assert_applied_once_in_subject_order(engine: Engine, events: Sequence[Event]) -> None:
+    """Each of ``events`` has exactly one effect, and a subject's effects follow event order.
+
+    Event ids are ``e<n>`` with ``n`` growing with event time (see :func:`reg`).
+    """
+    with engine.connect() as conn:
+        rows = conn.execute(select(effects.c.event_id, effects.c.subject_key, effects.c.seq)).all()
+    assert sorted(r.event_id for r in rows) == sorted(e.event_id for e in events)
+    for subject in {r.subject_key for r in rows}:
+        mine = sorted((r for r in rows if r.subject_key == subject), key=lambda r: r.seq)
+        assert [int(r.event_id[1:]) for r in mine] == sorted(int(r.event_id[1:]) for r in mine)
 
 
 async def delete_queues(broker_url: str, prefix: str) -> None:

@@ -20,7 +20,13 @@ from sqlalchemy import func, select
 
 from runtime.db import make_engine
 from runtime.inbox import Inbox
-from tests.runtime.helpers import CountingHandler, delete_queues, effects, reg
+from tests.runtime.helpers import (
+    CountingHandler,
+    assert_applied_once_in_subject_order,
+    delete_queues,
+    effects,
+    reg,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres, pytest.mark.slow]
@@ -98,12 +104,7 @@ def test_two_workers_sigkill_loses_nothing(
         asyncio.run(delete_queues(broker_url, unique))
 
     assert 300 <= killed_at < 1000, "the kill happened mid-run"
-    with counter.engine.connect() as conn:
-        rows = conn.execute(select(effects.c.event_id, effects.c.subject_key, effects.c.seq)).all()
-    assert sorted(r.event_id for r in rows) == sorted(e.event_id for e in events)
-    for subject in {r.subject_key for r in rows}:
-        mine = sorted((r for r in rows if r.subject_key == subject), key=lambda r: r.seq)
-        assert [int(r.event_id[1:]) for r in mine] == sorted(int(r.event_id[1:]) for r in mine)
+    assert_applied_once_in_subject_order(counter.engine, events)
     counts = inbox.counts()
     assert counts["done"] == 1000 and counts["dead"] == 0 and counts["failed"] == 0
     print(

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 from agents.events import CloseGrading, Event
 from runtime.db import make_engine
@@ -17,7 +17,11 @@ from runtime.errors import ConfigurationError
 from runtime.inbox import Inbox
 from runtime.scheduler import Schedule, Scheduler, due_events, job_id, term_ends
 from runtime.worker import InProcessWorker, LogOnlyHandler, Outcome, load_handler
-from tests.runtime.helpers import CountingHandler, effects, reg
+from tests.runtime.helpers import (
+    CountingHandler,
+    assert_applied_once_in_subject_order,
+    reg,
+)
 from tools.banner import schema
 
 
@@ -57,13 +61,8 @@ def test_threads_apply_each_event_once_in_subject_order(inbox: Inbox, app_url: s
     InProcessWorker(inbox, handler, worker_id="w", concurrency=4, batch=5).run(
         threading.Event(), once=True
     )
-    with handler.engine.connect() as conn:
-        rows = conn.execute(select(effects.c.event_id, effects.c.subject_key, effects.c.seq)).all()
-    assert sorted(r.event_id for r in rows) == sorted(e.event_id for e in events)
+    assert_applied_once_in_subject_order(handler.engine, events)
     assert handler.calls == 300
-    for subject in {r.subject_key for r in rows}:
-        mine = sorted((r for r in rows if r.subject_key == subject), key=lambda r: r.seq)
-        assert [int(r.event_id[1:]) for r in mine] == sorted(int(r.event_id[1:]) for r in mine)
     assert inbox.counts()["done"] == 300
 
 

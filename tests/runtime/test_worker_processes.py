@@ -19,7 +19,13 @@ from runtime.db import make_engine
 from runtime.inbox import Inbox
 from runtime.settings import Settings
 from runtime.worker import EmbeddedWorkers, ProcessGroup
-from tests.runtime.helpers import CountingHandler, effects, effects_meta, reg
+from tests.runtime.helpers import (
+    CountingHandler,
+    assert_applied_once_in_subject_order,
+    effects,
+    effects_meta,
+    reg,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,12 +66,7 @@ def test_processes_share_the_inbox_keep_subject_order_and_replace_a_killed_one(
     assert codes[first[1]] == 0  # a working process finishes its event and exits cleanly
     # The replacement too, unless SIGTERM found it still starting (then it ends at once).
     assert set(codes.values()) <= {0, -signal.SIGTERM}, codes
-    with inbox.engine.connect() as conn:
-        rows = conn.execute(select(effects.c.event_id, effects.c.subject_key, effects.c.seq)).all()
-    assert sorted(r.event_id for r in rows) == sorted(e.event_id for e in events)
-    for subject in {r.subject_key for r in rows}:
-        mine = sorted((r for r in rows if r.subject_key == subject), key=lambda r: r.seq)
-        assert [int(r.event_id[1:]) for r in mine] == sorted(int(r.event_id[1:]) for r in mine)
+    assert_applied_once_in_subject_order(inbox.engine, events)
 
 
 def test_bca_worker_without_a_broker_runs_processes_and_stops_on_sigterm(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -344,21 +345,36 @@ class GradeChange:
     def state(self) -> dict[str, Any]:
         return self.app.get_state({"configurable": {"thread_id": self.thread}}).values
 
+    def asked_nobody(self) -> dict[str, Any]:
+        """The run's outcome, once checked to be a noop that asked no one to approve anything."""
+        assert "__interrupt__" not in self.result
+        assert outstanding(self.app, self.thread) == []
+        assert self.result["outcome"]["status"] == "noop"
+        outcome: dict[str, Any] = self.result["outcome"]
+        return outcome
 
-def test_a_grade_change_before_any_final_grade_is_posted_asks_nobody(
+
+GradeChangeRun = Callable[..., GradeChange]
+
+
+@pytest.fixture
+def grade_change(
     guard: Guard,
     banner_copy: Engine,
     redactor: Redactor,
     canvas: CanvasClient,
     cast: Cast,
     checkpointer: Any,
-    audit: AuditLog,
+) -> GradeChangeRun:
+    """Runs a :class:`GradeChange` over this test's fixtures: ``posted=``, ``student=``."""
+    return partial(GradeChange, guard, banner_copy, redactor, canvas, cast, checkpointer)
+
+
+def test_a_grade_change_before_any_final_grade_is_posted_asks_nobody(
+    grade_change: GradeChangeRun, banner_copy: Engine, cast: Cast, audit: AuditLog
 ) -> None:
-    change = GradeChange(guard, banner_copy, redactor, canvas, cast, checkpointer, posted={})
-    assert "__interrupt__" not in change.result
-    assert outstanding(change.app, change.thread) == []
-    assert change.result["outcome"]["status"] == "noop"
-    assert change.result["outcome"]["detail"] == (
+    change = grade_change(posted={})
+    assert change.asked_nobody()["detail"] == (
         f"no final grade has been posted for section {cast.term}/{cast.section} yet; final "
         "grades are proposed at close of grading"
     )
@@ -369,17 +385,10 @@ def test_a_grade_change_before_any_final_grade_is_posted_asks_nobody(
 
 
 def test_a_grade_change_naming_no_student_after_passback_began_regrades_the_section(
-    guard: Guard,
-    banner_copy: Engine,
-    redactor: Redactor,
-    canvas: CanvasClient,
-    cast: Cast,
-    checkpointer: Any,
+    grade_change: GradeChangeRun, banner_copy: Engine, cast: Cast
 ) -> None:
     # the cast's student scored 95 (an A) in Canvas, but Banner already holds a B
-    change = GradeChange(
-        guard, banner_copy, redactor, canvas, cast, checkpointer, posted={cast.student: "B"}
-    )
+    change = grade_change(posted={cast.student: "B"})
     scored = {p for p, s in change.scores.items() if s is not None}
     assert len(change.result["__interrupt__"]) == len(scored)
     pending = outstanding(change.app, change.thread)
@@ -393,25 +402,11 @@ def test_a_grade_change_naming_no_student_after_passback_began_regrades_the_sect
 
 
 def test_a_grade_change_naming_its_student_proposes_that_students_correction_only(
-    guard: Guard,
-    banner_copy: Engine,
-    redactor: Redactor,
-    canvas: CanvasClient,
-    cast: Cast,
-    checkpointer: Any,
+    grade_change: GradeChangeRun, banner_copy: Engine, cast: Cast
 ) -> None:
     # Banner holds a B for the cast's student, whom Canvas scores 95 (an A); the others' grades
     # are still to be approved from close of grading and are not proposed again
-    change = GradeChange(
-        guard,
-        banner_copy,
-        redactor,
-        canvas,
-        cast,
-        checkpointer,
-        posted={cast.student: "B"},
-        student=cast.student,
-    )
+    change = grade_change(posted={cast.student: "B"}, student=cast.student)
     assert len(change.result["__interrupt__"]) == 1
     (pending,) = outstanding(change.app, change.thread)
     assert pending.request.action_request.args["pidm"] == cast.student
@@ -430,53 +425,19 @@ def test_a_grade_change_naming_its_student_proposes_that_students_correction_onl
 
 
 def test_a_grade_change_naming_a_student_banner_already_agrees_with_asks_nobody(
-    guard: Guard,
-    banner_copy: Engine,
-    redactor: Redactor,
-    canvas: CanvasClient,
-    cast: Cast,
-    checkpointer: Any,
+    grade_change: GradeChangeRun, cast: Cast
 ) -> None:
-    change = GradeChange(
-        guard,
-        banner_copy,
-        redactor,
-        canvas,
-        cast,
-        checkpointer,
-        posted={cast.student: "A"},
-        student=cast.student,
-    )
-    assert "__interrupt__" not in change.result
-    assert outstanding(change.app, change.thread) == []
-    outcome = change.result["outcome"]
-    assert outcome["status"] == "noop"
+    change = grade_change(posted={cast.student: "A"}, student=cast.student)
+    outcome = change.asked_nobody()
     assert outcome["figures"]["proposed"] == 0
     assert outcome["figures"]["unchanged"] == 1
     assert change.state().get("exceptions", []) == []
 
 
 def test_a_grade_change_naming_a_student_not_in_the_section_asks_nobody(
-    guard: Guard,
-    banner_copy: Engine,
-    redactor: Redactor,
-    canvas: CanvasClient,
-    cast: Cast,
-    checkpointer: Any,
+    grade_change: GradeChangeRun, cast: Cast
 ) -> None:
-    change = GradeChange(
-        guard,
-        banner_copy,
-        redactor,
-        canvas,
-        cast,
-        checkpointer,
-        posted={cast.student: "A"},
-        student=cast.other_student,
-    )
-    assert "__interrupt__" not in change.result
-    assert outstanding(change.app, change.thread) == []
-    outcome = change.result["outcome"]
-    assert outcome["status"] == "noop"
+    change = grade_change(posted={cast.student: "A"}, student=cast.other_student)
+    outcome = change.asked_nobody()
     assert "no gradable registration in section" in outcome["detail"]
     assert change.banner_id and change.banner_id not in json.dumps(outcome)

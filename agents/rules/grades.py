@@ -333,22 +333,17 @@ def plan_passback(
     """
     limits = thresholds or AnomalyThresholds()
     scheme = section.scheme
+    decided = [s for s in students if only is None or s.sis_user_id == only]
     if scheme is None:
         why = (
             f"Section {section.crn} has no grading scheme in Canvas, so its scores cannot become "
             "letter grades; passback refuses such sections."
         )
         decisions = tuple(
-            _refused(student, RefusalReason.NO_GRADING_SCHEME, why)
-            for student in students
-            if only is None or student.sis_user_id == only
+            _refused(student, RefusalReason.NO_GRADING_SCHEME, why) for student in decided
         )
     else:
         scores = [float(s.final_score) for s in students if s.final_score is not None]
         totals = (len(scores), sum(scores), sum(x * x for x in scores))
-        decisions = tuple(
-            _decide(section, scheme, s, totals, limits)
-            for s in students
-            if only is None or s.sis_user_id == only
-        )
+        decisions = tuple(_decide(section, scheme, s, totals, limits) for s in decided)
     return PassbackBatch(term_code=section.term_code, crn=section.crn, decisions=decisions)

@@ -77,8 +77,6 @@ class GradesState(AgentState, total=False):
 
     term: str
     crns: list[str]
-    only_after_passback: bool
-    """A grade change: its section is graded again only once its passback has begun."""
     proposals: list[dict[str, Any]]
     """Per posting call: ``call_id``, ``crn``, ``student`` (pseudonym), proposed ``code``."""
     figures: dict[str, int]
@@ -104,10 +102,15 @@ def _scope(state: GradesState) -> dict[str, Any]:
         return {
             "term": term,
             "crns": [crn],
-            "only_after_passback": True,
             "messages": [_read_call(_GRADING, term, crn)],
         }
     return finish("dead_letter", f"the grades specialist does not handle {event.kind}")
+
+
+def _grade_change(state: GradesState) -> CanvasGradeChange | None:
+    """The run's event when it is a grade change: graded again only once passback has begun."""
+    event = parse_event(state.get("event"))
+    return event if isinstance(event, CanvasGradeChange) else None
 
 
 def _read_call(tool: str, term: str, crn: str) -> AIMessage:
@@ -118,7 +121,7 @@ def _sections(state: GradesState, runtime: Runtime[ToolContext]) -> dict[str, An
     """The term's active, gradable sections, or the grade change's section if it is due."""
     if "outcome" in state:
         return {}
-    if state.get("only_after_passback"):
+    if _grade_change(state) is not None:
         return _unless_passback_pending(state, runtime.context)
     if "crns" in state:
         return {}
@@ -206,14 +209,8 @@ def _named_student(state: GradesState, ctx: ToolContext) -> str | None:
     the same form and no copy of it is added to state or a message. Derived when needed rather than
     kept in state, as a token stored there would mean nothing to another process's vault.
     """
-    if not state.get("only_after_passback"):
-        return None
-    event = parse_event(state.get("event"))
-    raw = (
-        event.user_sis_id.strip()
-        if isinstance(event, CanvasGradeChange) and event.user_sis_id
-        else ""
-    )
+    event = _grade_change(state)
+    raw = event.user_sis_id.strip() if event is not None and event.user_sis_id else ""
     return ctx.vault.pseudonym(PiiType.BANNER_ID, raw) if raw else None
 
 

@@ -221,7 +221,11 @@ def worker(
         typer.Option(help="Scheduler terms (repeatable); default: terms in session in Banner."),
     ] = None,
     scheduler: Annotated[
-        bool, typer.Option(help="Also run the nightly reconcile / daily scan scheduler.")
+        bool,
+        typer.Option(
+            help="Also run the scheduler (nightly reconcile, daily scan, close of grading on a"
+            " term's last day)."
+        ),
     ] = True,
 ) -> None:
     """Process inbox events: embedded worker processes by default, RabbitMQ workers when configured.
@@ -263,10 +267,11 @@ def worker(
         workers.run(stop)
         return
     target = partial(_bus_process, settings, handler, prefetch, lease_seconds, queue_prefix)
-    if (concurrency or 1) == 1:
+    count = concurrency or 1
+    if count == 1:
         target()
     else:
-        ProcessGroup(target, concurrency or 1).run(stop)
+        ProcessGroup(target, count).run(stop)
 
 
 @intake_app.command("bep")

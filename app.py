@@ -21,6 +21,9 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 
+from core.db import make_engine
+from core.errors import BcaError, NotFoundError, ServiceUnavailable, ValidationFailed
+from core.settings import Settings, get_settings
 from policies.audit import AuditLog
 from runtime import pipeline
 from runtime.api import approvals, audit, dashboard, events, health, metrics
@@ -32,14 +35,11 @@ from runtime.api.queue import (
     RequestExpired,
 )
 from runtime.api.services import Services
-from runtime.db import make_engine
-from runtime.errors import BcaError, NotFoundError, ServiceUnavailable, ValidationFailed
 from runtime.inbox import Inbox, InvalidTransition
 from runtime.intake.canvas import LiveEventsConfig
 from runtime.intake.ethos import EthosConfig
 from runtime.intake.replay import reparser
 from runtime.ledger import RunLedger
-from runtime.settings import Settings, get_settings
 from runtime.webhooks import webhooks_router
 
 QueueFactory = Callable[[Settings], AbstractContextManager[ApprovalQueue]]

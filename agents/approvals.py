@@ -14,7 +14,7 @@ workflow asking an instructor) alike. This module is what the approvals API and 
 - :func:`decide` validates answers **before** ``Command(resume=...)``: a malformed answer, one
   for a request that is not pending, a response the request does not allow, edited arguments
   that do not fit the action, or a person who may not decide raises
-  :class:`~runtime.errors.ValidationFailed` and the graph stays paused, untouched. Several
+  :class:`~core.errors.ValidationFailed` and the graph stays paused, untouched. Several
   answers (a grade batch) resume together, keyed by interrupt id; unanswered requests of the
   same thread stay pending.
 """
@@ -22,7 +22,7 @@ workflow asking an instructor) alike. This module is what the approvals API and 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
@@ -32,10 +32,11 @@ from langgraph.types import Command, Durability, StateSnapshot
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agents.checkpoints import APPROVAL_DURABILITY
+from core.clock import utcnow
+from core.errors import ValidationFailed
 from policies.approvals import ApprovalRequest, DecidedBy, Edit, parse_decision, refusal_of_approver
 from policies.rbac import Principal
 from policies.scope import Directory, Subject
-from runtime.errors import ValidationFailed
 from tools.registry import SPECS
 
 _ARGS = {spec.traits.name: spec.args for spec in SPECS}
@@ -52,7 +53,7 @@ class PendingApproval(BaseModel):
 
     def expired(self, now: datetime | None = None) -> bool:
         """Past its expiry: answering it now is refused."""
-        return (now or datetime.now(UTC)) > self.request.expires_at
+        return (now or utcnow()) > self.request.expires_at
 
 
 def _config(thread_id: str) -> RunnableConfig:

@@ -17,7 +17,7 @@ from pathlib import Path
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlalchemy.engine import make_url
 
-from runtime.errors import ServiceUnavailable
+from core.errors import ServiceUnavailable
 
 APPROVAL_DURABILITY = "sync"
 

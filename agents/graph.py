@@ -85,10 +85,10 @@ def make_router() -> Router:
     ``langgraph dev`` supplies its own checkpointer, so none is attached here; runs need a
     ``ToolContext`` as their context, as every caller of this graph does.
     """
+    from core.db import make_engine
+    from core.settings import get_settings
     from policies.audit import AuditLog
     from policies.guard import Guard
-    from runtime.db import make_engine
-    from runtime.settings import get_settings
     from tools.registry import load_default_policy
 
     settings = get_settings()

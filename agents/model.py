@@ -15,8 +15,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict
 
+from core.settings import Settings
 from prompts import load_prompt
-from runtime.settings import Settings
 
 TEMPLATE_MODE_LABEL = "[template mode: drafted from a fixed template, no language model]"
 

@@ -40,12 +40,12 @@ from agents.events import ReconcileTerm, RegistrationAdded
 from agents.graph import build_router
 from agents.run import run_event
 from bench.agents_rules import plan_synthetic_term
+from core.db import make_engine
 from policies.audit import AuditLog
 from policies.guard import Guard
 from policies.pii import Redactor
 from policies.pii.spriden import load_directory
 from policies.rbac import Principal
-from runtime.db import make_engine
 from sandbox.banner.generator import SeedPlan
 from sandbox.banner.seeding import seed_banner
 from sandbox.canvas.testing import running_simulator

@@ -25,12 +25,11 @@ from agents.rules.roster_plan import (
     EnrollmentState,
     RosterRegistration,
     choose_channel,
-    course_sis_id,
     mass_drop_verdict,
     plan_figures,
     plan_roster,
-    section_sis_id,
 )
+from core.ids import course_sis_id, section_sis_id
 
 TERM = "202610"
 CENSUS = date(2026, 9, 4)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from runtime.db import make_engine
+from core.db import make_engine
 from sandbox.banner.generator import SeedPlan
 from sandbox.banner.seeding import seed_banner
 from tools.banner import reads

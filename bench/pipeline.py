@@ -38,12 +38,12 @@ from sqlalchemy import select
 
 from agents.events import Event
 from app import create_app
-from runtime.db import make_engine
+from core.db import make_engine
+from core.settings import Settings
 from runtime.demo import TermEvents, ensure_banner, wired_to_canvas
 from runtime.inbox import Inbox, inbox_events
 from runtime.loadgen import WorkerFleet, scale_run
 from runtime.pipeline import AgentHandler
-from runtime.settings import Settings
 from runtime.worker import EmbeddedWorkers
 from sandbox.canvas.testing import free_port
 

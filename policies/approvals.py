@@ -20,9 +20,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
 
+from core.errors import ValidationFailed
 from policies.rbac import Approval, Principal, Role
 from policies.scope import Directory, Subject
-from runtime.errors import ValidationFailed
 
 
 class Approver(StrEnum):

@@ -36,6 +36,8 @@ from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command, interrupt
 from pydantic import BaseModel, ValidationError
 
+from core.clock import utcnow
+from core.errors import BcaError, ConfigurationError, ValidationFailed
 from policies.approvals import (
     APPROVERS,
     ActionRequest,
@@ -55,7 +57,6 @@ from policies.audit import AuditEvent, AuditLog, Decision
 from policies.pii import PseudonymVault, RedactionResult
 from policies.rbac import Approval, Grant, Policy, Principal, ToolTraits
 from policies.scope import Directory, implied_student, out_of_scope, subject_of
-from runtime.errors import BcaError, ConfigurationError, ValidationFailed
 
 Result = ToolMessage | Command[Any]
 Execute = Callable[[ToolCallRequest], Result]
@@ -155,7 +156,7 @@ class Guard:
     policy: Policy
     audit: AuditLog
     approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    clock: Callable[[], datetime] = field(default=utcnow)
 
     def __post_init__(self) -> None:
         """Refuse a policy whose approvals nobody could give."""

@@ -22,11 +22,11 @@ from langgraph.prebuilt import ToolNode
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from pydantic import BaseModel
 
+from core.db import make_engine
 from policies.audit import AuditEvent, AuditLog
 from policies.guard import Execute, Guard, Result
 from policies.pii import PseudonymVault, RedactionResult
 from policies.rbac import Approval, Policy, PolicyFile, Principal, Role, ToolTraits
-from runtime.db import make_engine
 
 
 class PassThroughRedactor:

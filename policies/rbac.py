@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from runtime.errors import ConfigurationError
+from core.errors import ConfigurationError
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("rbac.yaml")
 

@@ -18,7 +18,7 @@ import yaml
 from jinja2 import Environment, StrictUndefined, UndefinedError
 from pydantic import BaseModel, ConfigDict, Field
 
-from runtime.errors import ConfigurationError, NotFoundError, ValidationFailed
+from core.errors import ConfigurationError, NotFoundError, ValidationFailed
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 _FILE = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\.v(?P<version>\d+)\.md$")

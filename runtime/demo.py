@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -29,12 +29,13 @@ from agents.events import (
     ScanEngagement,
     SectionCreated,
 )
-from runtime.db import make_engine
+from core.clock import utcnow
+from core.db import make_engine
+from core.settings import Settings
 from runtime.inbox import Inbox
 from runtime.pipeline import AgentHandler, approval_queue
 from runtime.reconcile import reconcile_term
 from runtime.scheduler import active_terms
-from runtime.settings import Settings
 from runtime.worker import InProcessWorker
 from sandbox.banner.generator import SeedPlan
 from sandbox.banner.seeding import is_seeded, seed_banner
@@ -226,7 +227,7 @@ class Replay:
 
     def __post_init__(self) -> None:
         self.banner = make_engine(self.settings.banner_url)
-        self.events = TermEvents(self.banner, self.term, datetime.now(UTC))
+        self.events = TermEvents(self.banner, self.term, utcnow())
         self.inbox = Inbox(make_engine(self.settings.database_url))
         self.inbox.create_schema()
         self.handler = AgentHandler.from_settings(self.settings)

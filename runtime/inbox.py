@@ -27,7 +27,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
 from pydantic import ValidationError
@@ -35,8 +35,6 @@ from sqlalchemy import (
     JSON,
     Column,
     Connection,
-    DateTime,
-    Dialect,
     Engine,
     Executable,
     Index,
@@ -57,36 +55,16 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.types import TypeDecorator
 
 from agents.events import Event, parse_event
-from runtime.errors import BcaError, NotFoundError, ValidationFailed
+from core.clock import utcnow
+from core.db import UtcDateTime
+from core.errors import BcaError, NotFoundError, ValidationFailed
 
 Status = Literal["received", "processing", "done", "failed", "dead"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 Action = Literal["complete", "fail", "bury", "replay", "supersede"]
 UNFINISHED: tuple[Status, ...] = ("received", "processing", "failed")
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Stores UTC as a naive timestamp on every backend and returns aware UTC datetimes.
-
-    SQLite has no time zones; storing naive UTC everywhere keeps comparisons (ordering, leases,
-    backoff) identical on both backends. A naive input is taken to be UTC already.
-    """
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Normalise to naive UTC before it reaches the database."""
-        if value is None or value.tzinfo is None:
-            return value
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Give back an aware UTC datetime."""
-        return None if value is None else value.replace(tzinfo=UTC)
 
 
 metadata = MetaData()
@@ -291,10 +269,6 @@ def malformed_id(source: str, raw_body: bytes) -> str:
     return f"malformed:{source}:{hashlib.sha256(raw_body).hexdigest()[:32]}"
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class Inbox:
     """Keyword-only operations on ``inbox_events`` for one app database."""
 
@@ -303,7 +277,7 @@ class Inbox:
         engine: Engine,
         *,
         retry: RetryPolicy | None = None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.engine = engine
         self.retry = retry or RetryPolicy()

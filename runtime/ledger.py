@@ -21,7 +21,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     Column,
@@ -41,7 +41,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from agents.state import Outcome, PersonException
-from runtime.inbox import UtcDateTime
+from core.clock import utcnow
+from core.db import UtcDateTime
 
 metadata = MetaData()
 
@@ -139,7 +140,7 @@ class RunLedger:
 
     def paused(self, thread_id: str, kind: str | None) -> None:
         """Index ``thread_id`` as paused for a person (again: its time is refreshed)."""
-        values = {"thread": thread_id, "new_kind": kind, "at": datetime.now(UTC)}
+        values = {"thread": thread_id, "new_kind": kind, "at": utcnow()}
         try:
             with self.engine.begin() as conn:
                 if conn.execute(_UPDATE_PAUSED, values).rowcount == 0:
@@ -186,7 +187,7 @@ class RunLedger:
             conn.execute(
                 update(ledger_backfills)
                 .where(ledger_backfills.c.name == PAUSED_BACKFILL)
-                .values(done_at=datetime.now(UTC))
+                .values(done_at=utcnow())
             )
         return found
 
@@ -201,7 +202,7 @@ class RunLedger:
 
         The run has ended: it leaves the index of paused runs.
         """
-        now = datetime.now(UTC)
+        now = utcnow()
         with self.engine.begin() as conn:
             for forget in _FORGET:
                 conn.execute(forget, {"thread": thread_id})

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from agents.events import Event
-from runtime.db import make_engine
+from core.db import make_engine
+from core.settings import Settings
 from runtime.inbox import Inbox
 from runtime.reconcile import reconcile_term
-from runtime.settings import Settings
 
 
 def arrivals(

@@ -34,6 +34,8 @@ from agents.events import Event
 from agents.graph import Router, build_router
 from agents.run import EventRun, run_event, thread_id
 from agents.state import Outcome, PersonException
+from core.db import make_engine
+from core.settings import Settings, get_settings
 from policies.approvals import ApprovalRequest
 from policies.audit import AuditLog
 from policies.guard import Guard
@@ -42,9 +44,7 @@ from policies.pii.redactor import Redactor
 from policies.rbac import Principal
 from policies.scope import BannerDirectory
 from runtime.api.queue import GraphApprovalQueue
-from runtime.db import make_engine
 from runtime.ledger import RunLedger
-from runtime.settings import Settings, get_settings
 from runtime.vaults import VaultStore
 from runtime.worker import Outcome as WorkOutcome
 from tools.canvas.client import CanvasClient

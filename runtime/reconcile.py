@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from agents.events import ReconcileTerm
 from agents.state import Outcome
+from core.clock import utcnow
+from core.settings import Settings
 from runtime.pipeline import AgentHandler
-from runtime.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def reconcile_term(settings: Settings, term: str, *, apply: bool) -> ReconcileRu
     Runs through the worker's own handler (:class:`runtime.pipeline.AgentHandler`), so the run is
     recorded in the ledger and, when it waits for a registrar, listed in the approval queue.
     """
-    now = datetime.now(UTC)
+    now = utcnow()
     event = ReconcileTerm(
         event_id=f"cli-reconcile-{term}-{now:%Y%m%dT%H%M%S%f}",
         occurred_at=now,

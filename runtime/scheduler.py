@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from agents.events import CloseGrading, Event, ReconcileTerm, ScanEngagement
+from core.clock import utcnow
 from runtime.inbox import Inbox
 from tools.banner import schema
 
@@ -104,7 +105,7 @@ class Scheduler:
         *,
         schedule: Schedule | None = None,
         ends: Callable[[Sequence[str]], Mapping[str, date]] = lambda terms: {},
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.inbox = inbox
         self.terms = terms

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -21,10 +20,11 @@ from sqlalchemy import Column, Engine, LargeBinary, MetaData, String, Table, ins
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 
+from core.clock import utcnow
+from core.db import UtcDateTime
+from core.errors import ConfigurationError
+from core.settings import Settings
 from policies.pii.vault import PseudonymVault
-from runtime.errors import ConfigurationError
-from runtime.inbox import UtcDateTime
-from runtime.settings import Settings
 
 metadata = MetaData()
 
@@ -98,7 +98,7 @@ class VaultStore:
         if not len(vault):
             return
         sealed = self._fernet.encrypt(json.dumps(vault.export_secret()).encode())
-        row = {"sealed": sealed, "updated_at": datetime.now(UTC)}
+        row = {"sealed": sealed, "updated_at": utcnow()}
         table = pii_vaults
         with self.engine.begin() as conn:
             changed = conn.execute(

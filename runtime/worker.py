@@ -31,9 +31,9 @@ from multiprocessing.process import BaseProcess
 from typing import Literal, Protocol, runtime_checkable
 
 from agents.events import Event
-from runtime.errors import ConfigurationError, ValidationFailed
+from core.errors import ConfigurationError, ValidationFailed
+from core.settings import Settings
 from runtime.inbox import Inbox, InboxRecord, Status
-from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ def _work(
 
     ``started`` is called once the handler is built, just before the first claim.
     """
-    from runtime.db import make_engine
+    from core.db import make_engine
 
     inbox = Inbox(make_engine(settings.database_url))
     handler = make_handler()

@@ -27,7 +27,8 @@ from pydantic import BaseModel, Field, WithJsonSchema
 from sqlalchemy import Engine
 
 from agents.deps import ProvisioningConfig
-from agents.rules.roster_plan import course_sis_id, section_sis_id
+from core.errors import ConfigurationError, ValidationFailed
+from core.ids import course_sis_id, section_sis_id
 from policies.guard import Guard, Redactor, require_guard
 from policies.pii import PseudonymVault
 from policies.rbac import (
@@ -40,7 +41,6 @@ from policies.rbac import (
     load_policy,
 )
 from policies.scope import BannerDirectory
-from runtime.errors import ConfigurationError, ValidationFailed
 from tools import roster_sync
 from tools.banner import grading, reads, writes
 from tools.banner.models import AdvisingCommentIn, FinalGradeIn, HoldIn

@@ -41,15 +41,13 @@ from agents.rules.roster_plan import (
     RosterPlan,
     SectionChange,
     SyncChannel,
-    banner_section_of,
     choose_channel,
-    course_sis_id,
     mass_drop_verdict,
     plan_figures,
     plan_roster,
-    section_sis_id,
 )
 from agents.state import PersonException
+from core.ids import banner_section_of, course_sis_id, section_sis_id
 from tools.banner import reads
 from tools.banner.models import Registration, Section
 from tools.canvas import courses, enrollments, lookup

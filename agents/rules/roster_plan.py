@@ -15,7 +15,6 @@ diffable. Teacher enrollments are never touched unless :class:`PlanOptions` says
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
@@ -30,34 +29,7 @@ from agents.rules.enrollment_status import (
     TermPolicy,
     enrollment_status_from_registration,
 )
-
-
-def section_sis_id(term_code: str, crn: str) -> str:
-    """The Canvas ``sis_section_id`` of a Banner section: ``{term}-{crn}``, one per CRN."""
-    return f"{term_code}-{crn}"
-
-
-_ONE_SECTION = re.compile(r"^(?P<term>\d{6})-(?P<crn>\w{5})$")
-
-
-def banner_section_of(sis_id: str) -> tuple[str, str] | None:
-    """(term, CRN) of a section's SIS id, or of a one-section course's (the same form).
-
-    None for anything else: a cross-list group's course (its two-character group names no
-    single CRN), or a course or section made by hand in Canvas.
-    """
-    match = _ONE_SECTION.match(sis_id)
-    return (match["term"], match["crn"]) if match else None
-
-
-def course_sis_id(term_code: str, crn: str, xlist_group: str | None) -> str:
-    """The Canvas ``sis_course_id`` of the course a Banner section belongs to.
-
-    A cross-listed section (SSRXLST group) shares one course with its group, ``{term}-{group}``;
-    any other section has its own, ``{term}-{crn}``. Banner's group codes are two characters and
-    CRNs five, so the two forms cannot collide within a term.
-    """
-    return f"{term_code}-{xlist_group or crn}"
+from core.ids import course_sis_id, section_sis_id
 
 
 class RosterInputError(ValueError):

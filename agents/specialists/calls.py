@@ -24,8 +24,8 @@ from langchain_core.messages import AIMessage, AnyMessage, ToolCall, ToolMessage
 from langgraph.graph import END, StateGraph
 from langgraph.types import Send
 
-from agents.rules.roster_plan import banner_section_of
 from agents.state import Outcome, OutcomeStatus
+from core.ids import banner_section_of
 from policies.guard import Guard
 from policies.pii import PseudonymVault
 from policies.rbac import Role

@@ -15,7 +15,7 @@ acts, all writes through the guard:
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,8 @@ from agents.rules.adapters import late_work_dates
 from agents.rules.incompletes import IncompletePolicy, NextStep, RegistrationGrading, next_step
 from agents.specialists.calls import GuardedSteps, compose, finish, real_pidm, results
 from agents.state import AgentState
+from core.clock import utcnow
+from core.errors import ValidationFailed
 from policies.approvals import (
     ActionRequest,
     ApprovalRequest,
@@ -46,7 +48,6 @@ from policies.approvals import (
     request_id,
 )
 from policies.scope import Subject
-from runtime.errors import ValidationFailed
 from tools.canvas.models import SubmissionInfo
 from tools.registry import ToolContext
 
@@ -164,7 +165,7 @@ def _question(state: IncompletesState, ctx: ToolContext, ttl: timedelta) -> dict
     reg = state["registration"]
     thread = (get_config().get("configurable") or {}).get("thread_id")
     args = {"term": reg["term"], "crn": reg["crn"], "pidm": reg["pidm"]}
-    now = datetime.now(UTC)
+    now = utcnow()
     request = ApprovalRequest(
         id=request_id(thread, f"ask:{reg['term']}:{reg['crn']}:{reg['pidm']}"),
         action_request=ActionRequest(action=ACTION, args=args | {"grade": None, "extend_to": None}),

@@ -28,10 +28,10 @@ from agents.deps import GraphDeps
 from agents.events import SectionCancelled, SectionChanged, SectionCreated, parse_event
 from agents.routing import ROLES, Specialist
 from agents.rules.provisioning import not_due_reason, provisioning_due
-from agents.rules.roster_plan import course_sis_id
 from agents.specialists.calls import CallResult, GuardedSteps, compose, finish, results
 from agents.specialists.sync import Compiled, exceptions_of, refused
 from agents.state import AgentState, PersonException
+from core.ids import course_sis_id
 from tools.registry import ToolContext
 
 READ, ENSURE, STAFF = "banner_get_section", "canvas_ensure_course", "canvas_enroll_instructors"

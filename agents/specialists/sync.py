@@ -26,7 +26,7 @@ from agents.routing import ROLES, Specialist
 from agents.specialists.calls import CallResult, GuardedSteps, real_pidm, results
 from agents.specialists.calls import compose as compose_call
 from agents.state import AgentState, Outcome, PersonException
-from runtime.errors import BcaError
+from core.errors import BcaError
 from tools.registry import ToolContext
 
 Compiled = CompiledStateGraph[AgentState, ToolContext, AgentState, AgentState]

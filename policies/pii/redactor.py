@@ -17,14 +17,14 @@ from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as Span
 from pydantic import BaseModel
 
+from core.errors import BcaError
+from core.settings import Settings
 from policies.pii.directory import DirectoryName, NameDirectory
 from policies.pii.engine import build_analyzer
 from policies.pii.fields import FieldRules
 from policies.pii.models import Entity, PiiType, RedactionResult
 from policies.pii.patterns import DEFAULT_BANNER_ID_PATTERN
 from policies.pii.vault import PseudonymVault
-from runtime.errors import BcaError
-from runtime.settings import Settings
 
 JsonValue = Any
 """What a redacted record is: JSON-compatible dicts, lists and scalars."""

@@ -7,9 +7,9 @@ from pathlib import Path
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
+from core.db import make_engine
+from core.errors import NotFoundError
 from policies.pii.directory import DirectoryName, NameDirectory
-from runtime.db import make_engine
-from runtime.errors import NotFoundError
 from tools.banner.reads import current_person_names
 
 

@@ -23,8 +23,8 @@ from typing import Any, NoReturn
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
+from core.errors import ValidationFailed
 from policies.pii.models import PiiType
-from runtime.errors import ValidationFailed
 
 TOKEN_RE = re.compile(r"<(" + "|".join(t.value for t in PiiType) + r")_(\d+)>")
 

@@ -30,9 +30,9 @@ from jwt.types import Options
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from core.errors import ConfigurationError
+from core.settings import Settings
 from policies.rbac import Principal, Role
-from runtime.errors import ConfigurationError
-from runtime.settings import Settings
 
 LOCAL_ALGORITHM = "HS256"
 OIDC_ALGORITHMS = ["RS256"]

@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
+from core.errors import BcaError, NotFoundError
 from policies.approvals import ApprovalRequest
 from policies.rbac import Principal
 from runtime.api.approvals import DecisionBody, detail_of
@@ -45,7 +46,6 @@ from runtime.api.auth import (
 from runtime.api.events import list_page
 from runtime.api.queue import OutOfScope, RequestExpired
 from runtime.api.services import Deps, Services
-from runtime.errors import BcaError, NotFoundError
 from runtime.inbox import Status
 from runtime.ledger import RunLedger
 from tools.banner import reads

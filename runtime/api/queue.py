@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from agents.approvals import (
@@ -29,11 +29,12 @@ from agents.approvals import (
     outstanding,
     pending_approvals,
 )
+from core.clock import utcnow
+from core.errors import BcaError, NotFoundError
 from policies.approvals import ApprovalRequest
 from policies.audit import AuditEvent, AuditLog
 from policies.rbac import Principal
 from policies.scope import Directory
-from runtime.errors import BcaError, NotFoundError
 
 ResponseType = Literal["approve", "edit", "reject", "comment"]
 
@@ -110,7 +111,7 @@ class ApprovalDesk:
 
     queue: ApprovalQueue
     audit: AuditLog
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    clock: Callable[[], datetime] = field(default=utcnow)
 
     def for_caller(self, principal: Principal) -> list[ApprovalRequest]:
         """The outstanding requests ``principal`` may decide."""

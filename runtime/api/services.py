@@ -12,10 +12,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from core.settings import Settings
 from policies.audit import AuditLog
 from runtime.api.queue import ApprovalDesk
 from runtime.inbox import Inbox, Reparser
-from runtime.settings import Settings
 
 
 @dataclass(frozen=True)

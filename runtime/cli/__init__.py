@@ -12,8 +12,8 @@ import sys
 import typer
 from rich.console import Console
 
+from core.errors import BcaError
 from runtime.cli import agents, api, audit, banner, canvas, main_job, ops, pii
-from runtime.errors import BcaError
 
 app = typer.Typer(
     name="bca",
@@ -38,7 +38,7 @@ def show_config() -> None:
     """Print the effective settings (secrets masked) and their environment variables."""
     from rich.table import Table
 
-    from runtime.settings import Settings
+    from core.settings import Settings
 
     settings = Settings()
     table = Table("setting", "environment variable", "value")

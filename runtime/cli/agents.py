@@ -31,8 +31,8 @@ def reconcile(
     ] = False,
 ) -> None:
     """Diff a term's Banner rosters against Canvas; a dry run unless --apply."""
+    from core.settings import Settings
     from runtime.reconcile import reconcile_term
-    from runtime.settings import Settings
 
     if as_json:
         run = reconcile_term(Settings(), term, apply=apply)

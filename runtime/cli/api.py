@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
+from core.errors import ConfigurationError
 from policies.rbac import Role
-from runtime.errors import ConfigurationError
 
 _TTL = re.compile(r"^(\d+)([smhd])$")
 _UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -30,8 +30,8 @@ def token(
     ttl: Annotated[str, typer.Option(help="Lifetime: 90s, 30m, 8h, 7d.")] = "8h",
 ) -> None:
     """Mint a locally signed API token; the token is the last line printed."""
+    from core.settings import get_settings
     from runtime.api.auth import mint_token
-    from runtime.settings import get_settings
 
     minted = mint_token(get_settings(), role=role, subject=subject, term=term, ttl=parse_ttl(ttl))
     typer.echo(f"# {role.value} {subject}, valid {ttl}; send as 'Authorization: Bearer <token>'")

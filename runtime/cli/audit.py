@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from runtime.errors import BcaError
+from core.errors import BcaError
 
 if TYPE_CHECKING:
     from policies.audit import AuditLog
@@ -28,9 +28,9 @@ class AuditChainBroken(BcaError):
 
 def _log(url: str | None) -> AuditLog:
     """The audit trail at ``url``; imports stay inside so ``bca --help`` starts fast."""
+    from core.db import make_engine
+    from core.settings import Settings
     from policies.audit import AuditLog
-    from runtime.db import make_engine
-    from runtime.settings import Settings
 
     return AuditLog(make_engine(url or Settings().database_url))
 

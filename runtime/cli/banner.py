@@ -21,8 +21,8 @@ UrlOption = Annotated[
 
 def _engine(url: str | None) -> Engine:
     """The Banner engine; imports stay inside so ``bca --help`` starts fast."""
-    from runtime.db import make_engine
-    from runtime.settings import Settings
+    from core.db import make_engine
+    from core.settings import Settings
 
     return make_engine(url or Settings().banner_url)
 

@@ -21,9 +21,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import text
 
+from core.settings import Settings, get_settings
 from policies.approvals import Approver
 from policies.rbac import Role
-from runtime.settings import Settings, get_settings
 
 DEMO_STUDENTS = 400
 DEMO_SECTIONS = 20
@@ -83,9 +83,9 @@ def demo(
 
 def login_tokens(settings: Settings, term: str) -> list[tuple[str, str, str]]:
     """(role, subject, token) of an advisor, an instructor and a registrar with work waiting."""
+    from core.db import make_engine
     from policies.rbac import Principal
     from runtime.api.auth import mint_token
-    from runtime.db import make_engine
     from runtime.pipeline import approval_queue
 
     banner = make_engine(settings.banner_url)
@@ -140,7 +140,7 @@ def up(
     import uvicorn
 
     from app import create_app
-    from runtime.db import make_engine
+    from core.db import make_engine
     from runtime.demo import embedded_world
     from runtime.inbox import Inbox
     from runtime.pipeline import AgentHandler

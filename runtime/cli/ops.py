@@ -13,7 +13,7 @@ import logging
 import signal
 import threading
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Annotated
 
@@ -21,9 +21,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from runtime.errors import ConfigurationError
+from core.clock import utcnow
+from core.errors import ConfigurationError
+from core.settings import Settings, get_settings
 from runtime.inbox import STATUSES, Inbox, Status
-from runtime.settings import Settings, get_settings
 
 DEFAULT_HANDLER = "runtime.pipeline:handler"
 
@@ -31,7 +32,7 @@ console = Console()
 
 
 def _inbox(settings: Settings) -> Inbox:
-    from runtime.db import make_engine
+    from core.db import make_engine
 
     inbox = Inbox(make_engine(settings.database_url))
     inbox.create_schema()
@@ -164,7 +165,7 @@ def close_grading(
     from agents.events import CloseGrading
     from runtime.scheduler import job_id
 
-    now = datetime.now(UTC)
+    now = utcnow()
     try:
         event = CloseGrading(
             event_id=job_id("close_grading", term, now.date()),
@@ -254,10 +255,10 @@ def worker(
         print(f"processed {done}")
         return
     if scheduler:
-        from runtime.db import make_engine
+        from core.db import make_engine
 
         banner = make_engine(settings.banner_url, check=False)
-        terms = (lambda: term) if term else (lambda: active_terms(banner, datetime.now(UTC).date()))
+        terms = (lambda: term) if term else (lambda: active_terms(banner, utcnow().date()))
         scheduled = Scheduler(inbox, terms, ends=partial(term_ends, banner))
         threading.Thread(target=scheduled.run, args=(stop,), daemon=True).start()
     if not settings.broker_url:
@@ -335,7 +336,7 @@ def intake_db_poll(
     Watches SSBSECT, SIRASGN, SFRSTCR (joined to STVRSTS) and SPRHOLD; one watermark per table
     is kept in the app database. For the sandbox and for sites without BEP or Ethos.
     """
-    from runtime.db import make_engine
+    from core.db import make_engine
     from runtime.intake.cursors import CursorStore
     from runtime.intake.db_poller import DbPoller
 

@@ -30,8 +30,8 @@ def redact(
 
     Notes about what could not be used (no SPRIDEN, no spaCy model) go to stderr.
     """
+    from core.settings import Settings
     from policies.pii import PseudonymVault, Redactor
-    from runtime.settings import Settings
 
     redactor = Redactor.from_settings(Settings(), banner_url=banner_url, use_ner=ner)
     for note in redactor.notes:

@@ -8,7 +8,7 @@ kept, raw, as a dead inbox row with the reason (see :mod:`runtime.intake.replay`
 
 from __future__ import annotations
 
-from runtime.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 
 class MalformedEvent(ValidationFailed):

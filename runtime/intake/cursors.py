@@ -6,11 +6,11 @@ between the two re-reads a little and the inbox absorbs the duplicates; nothing 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import Column, Engine, String, Table, Text, select
 
-from runtime.inbox import UtcDateTime, metadata
+from core.clock import utcnow
+from core.db import UtcDateTime
+from runtime.inbox import metadata
 
 intake_cursors = Table(
     "intake_cursors",
@@ -41,7 +41,7 @@ class CursorStore:
 
     def set(self, name: str, value: str) -> None:
         """Save ``value`` (insert or replace)."""
-        row = {"name": name, "value": value, "updated_at": datetime.now(UTC)}
+        row = {"name": name, "value": value, "updated_at": utcnow()}
         with self.engine.begin() as conn:
             updated = conn.execute(
                 intake_cursors.update().where(intake_cursors.c.name == name).values(**row)

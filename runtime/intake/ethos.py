@@ -45,7 +45,7 @@ from agents.events import (
     SectionChanged,
     SectionCreated,
 )
-from runtime.errors import ServiceUnavailable
+from core.errors import ServiceUnavailable
 from runtime.inbox import Inbox
 from runtime.intake import IgnoredEvent, MalformedEvent
 from runtime.intake.cursors import CursorStore

@@ -8,7 +8,7 @@ missing signing key, a GUID the resolver did not know, an RSTS code the mapping 
 from __future__ import annotations
 
 from agents.events import Event
-from runtime.errors import ValidationFailed
+from core.errors import ValidationFailed
 from runtime.inbox import Reparser
 from runtime.intake import bep, canvas, db_poller, ethos
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from runtime.errors import ValidationFailed
+from core.errors import ValidationFailed
 from sandbox.banner import vocabulary as words
 from sandbox.banner.terms import (
     aid_year,

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Table, func, insert, inspect, select
 
-from runtime.errors import ConfigurationError, ValidationFailed
+from core.errors import ConfigurationError, ValidationFailed
 from sandbox.banner.generator import SeedPlan, generate
 from sandbox.banner.terms import term_dates
 from sandbox.banner.validation import validation_rows

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Engine, case, distinct, exists, func, inspect, select
 
-from runtime.errors import ConfigurationError
+from core.errors import ConfigurationError
 from tools.banner.queries import AnySelect, statement
 from tools.banner.schema import (
     goremal,

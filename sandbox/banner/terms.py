@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from runtime.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 PARTS = {10: "Fall", 20: "Spring", 30: "Summer"}
 

@@ -4,9 +4,9 @@ from langchain_core.messages import AIMessage
 from langchain_openai import ChatOpenAI
 
 from agents.model import TEMPLATE_MODE_LABEL, Drafter, chat_model_from_settings
+from core.errors import NotFoundError, ValidationFailed
+from core.settings import Settings
 from prompts import all_prompts, load_prompt
-from runtime.errors import NotFoundError, ValidationFailed
-from runtime.settings import Settings
 
 VARS = {
     "student": "<PERSON_1>",

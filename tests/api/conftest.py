@@ -31,6 +31,8 @@ from sqlalchemy import Engine, Row, text
 
 from agents.checkpoints import open_checkpointer
 from app import create_app
+from core.db import make_engine
+from core.settings import Settings
 from policies.approvals import (
     ActionRequest,
     ApprovalRequest,
@@ -44,8 +46,6 @@ from policies.rbac import Role
 from policies.scope import BannerDirectory
 from runtime.api.auth import mint_token
 from runtime.api.queue import GraphApprovalQueue
-from runtime.db import make_engine
-from runtime.settings import Settings
 from sandbox.banner.generator import SeedPlan
 from sandbox.banner.seeding import seed_banner
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from core.db import make_engine
 from policies.audit import AuditLog, audit_events
 from policies.rbac import Role
-from runtime.db import make_engine
 from tests.api.conftest import DRAFT, Desk, People
 
 

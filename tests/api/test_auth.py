@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app import create_app
+from core.errors import ConfigurationError
 from policies.rbac import Role
 from runtime.api.auth import InvalidToken, TokenVerifier
 from runtime.cli import app as cli
-from runtime.errors import ConfigurationError
 from tests.api.conftest import free_port
 
 
@@ -70,7 +70,7 @@ def test_wrong_role_is_403(client, token, people):
 def test_bca_token_prints_a_token_the_api_accepts(client, settings, monkeypatch):
     monkeypatch.setenv("BCA_AUTH_SECRET", settings.auth_secret.get_secret_value())
     monkeypatch.setenv("BCA_VAR_DIR", str(settings.var_dir))
-    from runtime.settings import get_settings
+    from core.settings import get_settings
 
     get_settings.cache_clear()
     try:

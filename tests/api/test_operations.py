@@ -13,9 +13,9 @@ from sqlalchemy import update
 
 from agents.events import RegistrationAdded
 from app import create_app
+from core.db import make_engine
 from policies.audit import audit_events
 from policies.rbac import Role
-from runtime.db import make_engine
 from runtime.inbox import Inbox
 from tests.api.conftest import TERM
 from tests.runtime.test_runtime_webhook import envelope

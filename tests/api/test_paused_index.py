@@ -19,13 +19,13 @@ from sqlalchemy import Engine
 
 from agents.checkpoints import open_checkpointer
 from app import create_app
+from core.db import make_engine
+from core.settings import Settings
 from policies.approvals import ApprovalRequest
 from policies.rbac import Role
 from policies.scope import BannerDirectory
-from runtime.db import make_engine
 from runtime.ledger import metadata, person_exceptions, run_outcomes
 from runtime.pipeline import Pipeline, VaultedApprovalQueue
-from runtime.settings import Settings
 from tests.api.conftest import People, build_graph, outreach_request
 
 FINISHED = 120

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, Table, insert
 
-from runtime.db import make_engine
+from core.db import make_engine
 from sandbox.banner.seeding import create_schema
 from sandbox.banner.validation import stamp, validation_rows
 from tools.banner import schema as s

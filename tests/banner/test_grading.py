@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, select
 
-from runtime.db import make_engine
-from runtime.errors import ValidationFailed
+from core.db import make_engine
+from core.errors import ValidationFailed
 from runtime.inbox import Inbox
 from runtime.intake.cursors import CursorStore
 from runtime.intake.db_poller import DbPoller

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, select
 
-from runtime.db import make_engine
-from runtime.errors import ConfigurationError, ValidationFailed
+from core.db import make_engine
+from core.errors import ConfigurationError, ValidationFailed
 from sandbox.banner.generator import SeedPlan, generate
 from sandbox.banner.seeding import AlreadySeeded, create_schema, seed_banner
 from sandbox.banner.terms import term_dates

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.errors import NotFoundError
+from core.errors import NotFoundError
 from sandbox.canvas.testing import SimulatorHandle
 from tests.canvas_tools.helpers import make_section, make_user, unique
 from tools.canvas.client import CanvasClient

@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import Engine
 
 from agents.deps import ProvisioningConfig
-from agents.rules.roster_plan import ActionKind, EnrollmentChange, course_sis_id, section_sis_id
-from runtime.db import make_engine
+from agents.rules.roster_plan import ActionKind, EnrollmentChange
+from core.db import make_engine
+from core.ids import course_sis_id, section_sis_id
 from sandbox.banner.generator import SeedPlan
 from sandbox.banner.seeding import seed_banner
 from sandbox.canvas.testing import SimulatorHandle

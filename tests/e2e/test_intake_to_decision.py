@@ -26,11 +26,11 @@ import jwt
 import pytest
 
 from app import create_app
+from core.settings import Settings
 from policies.rbac import Role
 from runtime.api.auth import mint_token
 from runtime.demo import Replay, embedded_world
 from runtime.intake.bep import BepConfig, BepConsumer
-from runtime.settings import Settings
 from runtime.worker import InProcessWorker
 from tests.api.conftest import serving
 from tests.api.test_dashboard_browser import browser, sign_in  # noqa: F401 (fixture)

@@ -23,10 +23,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import create_app
+from core.settings import Settings
 from policies.rbac import Role
 from runtime.api.auth import mint_token
 from runtime.cli.main_job import login_tokens
-from runtime.settings import Settings
 from sandbox.canvas.testing import SimulatorHandle, running_simulator
 from tests.api.conftest import serving
 from tests.api.test_dashboard_browser import browser, sign_in  # noqa: F401 (fixture)

@@ -13,10 +13,10 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from runtime.db import make_engine
+from core.db import make_engine
+from core.settings import Settings
 from runtime.demo import TermEvents, embedded_world
 from runtime.loadgen import arrivals, scale_run
-from runtime.settings import Settings
 from tests.runtime.conftest import broker_url  # noqa: F401 (fixture)
 
 

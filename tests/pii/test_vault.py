@@ -10,8 +10,8 @@ import pickle
 import pytest
 from pydantic import BaseModel, ConfigDict
 
+from core.errors import ValidationFailed
 from policies.pii import PiiType, PseudonymVault, Redactor
-from runtime.errors import ValidationFailed
 
 TEXT = (
     "Maria Garcia (A00123456, maria.garcia@eou.edu) asked about her hold. "

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, Row, text
 
+from core.db import make_engine
 from policies.audit import AuditLog
 from policies.guard import Guard
 from policies.rbac import Policy
-from runtime.db import make_engine
 from sandbox.banner.generator import SeedPlan
 from sandbox.banner.seeding import seed_banner
 from tools.registry import load_default_policy

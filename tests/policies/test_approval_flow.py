@@ -11,12 +11,12 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 from sqlalchemy import Engine
 
+from core.errors import ValidationFailed
 from policies.approvals import ApprovalRequest, Approver, parse_decision
 from policies.audit import AuditLog
 from policies.guard import Guard
 from policies.pii import PiiType, PseudonymVault, Redactor
 from policies.rbac import Policy, Principal, Role
-from runtime.errors import ValidationFailed
 from tests.policies.agent_harness import agent, call, context, redactor_for, scripted
 from tests.policies.conftest import Cast
 from tools.banner import reads

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import Engine, delete, insert, select, text, update
 from typer.testing import CliRunner
 
+from core.db import make_engine
+from core.errors import BcaError
 from policies.audit import AuditEvent, AuditLog, audit_events, row_hash
 from runtime.cli import app
-from runtime.db import make_engine
-from runtime.errors import BcaError
 
 
 def _event(i: int) -> AuditEvent:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from core.errors import ConfigurationError
 from policies.rbac import Approval, Principal, Role, Scope, load_policy
-from runtime.errors import ConfigurationError
 from tools.registry import CATALOGUE, load_default_policy
 
 GOOD = """\

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from runtime.db import make_engine
+from core.db import make_engine
 from runtime.inbox import Inbox, RetryPolicy
 from tests.conftest import require_service
 

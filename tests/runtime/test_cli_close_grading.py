@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from core.db import make_engine
+from core.errors import ConfigurationError
+from core.settings import get_settings
 from runtime.cli import app
-from runtime.db import make_engine
-from runtime.errors import ConfigurationError
 from runtime.inbox import Inbox
-from runtime.settings import get_settings
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from runtime.db import make_engine
+from core.db import make_engine
 from runtime.inbox import Inbox
 from tests.runtime.helpers import (
     CountingHandler,

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from runtime.db import make_engine
+from core.db import make_engine
 from runtime.inbox import Inbox, InboxRecord
 from runtime.intake.cursors import CursorStore
 from runtime.intake.db_poller import DbPoller

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from runtime.errors import NotFoundError, ValidationFailed
+from core.errors import NotFoundError, ValidationFailed
 from runtime.inbox import Inbox, InvalidTransition, RetryPolicy, transition
 from tests.runtime.helpers import T0, reg
 
@@ -59,7 +59,7 @@ def test_later_event_waits_while_earlier_is_unfinished(inbox: Inbox) -> None:
 
 
 def test_retry_with_backoff_then_dead(app_url: str) -> None:
-    from runtime.db import make_engine
+    from core.db import make_engine
 
     now = [T0]
     inbox = Inbox(
@@ -87,7 +87,7 @@ def test_retry_with_backoff_then_dead(app_url: str) -> None:
 
 
 def test_expired_lease_is_reclaimed_and_buried_after_last_attempt(app_url: str) -> None:
-    from runtime.db import make_engine
+    from core.db import make_engine
 
     now = [T0]
     inbox = Inbox(make_engine(app_url), retry=RetryPolicy(max_attempts=2), clock=lambda: now[0])
@@ -171,7 +171,7 @@ def test_list_filters_and_counts(inbox: Inbox) -> None:
 
 def test_two_workers_claim_concurrently_without_double_processing(app_url: str) -> None:
     """Two workers (separate engines: separate connection pools) race over 400 events."""
-    from runtime.db import make_engine
+    from core.db import make_engine
 
     boxes = [Inbox(make_engine(app_url)) for _ in range(2)]
     boxes[0].create_schema()

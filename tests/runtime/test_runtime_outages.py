@@ -29,11 +29,11 @@ from sqlalchemy.engine import make_url
 
 from agents.events import Event
 from app import create_app
+from core.db import make_engine
+from core.settings import Settings
 from runtime.bus import BusWorker, Topology
-from runtime.db import make_engine
 from runtime.inbox import Inbox, Status
 from runtime.intake.bep import BepConfig, BepConsumer
-from runtime.settings import Settings
 from tests.runtime.helpers import CountingHandler, delete_queues, effects, reg
 from tests.runtime.proxy import TcpProxy
 from tests.runtime.test_runtime_bep import REG, message

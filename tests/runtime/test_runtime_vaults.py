@@ -8,10 +8,10 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
+from core.db import make_engine
+from core.errors import ConfigurationError
+from core.settings import Settings
 from policies.pii.models import PiiType
-from runtime.db import make_engine
-from runtime.errors import ConfigurationError
-from runtime.settings import Settings
 from runtime.vaults import VaultStore, vault_key
 
 

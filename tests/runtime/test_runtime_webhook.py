@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from agents.events import CanvasEnrollmentChanged, CanvasGradeChange, CanvasSubmission
-from agents.rules.roster_plan import banner_section_of
+from core.ids import banner_section_of
 from runtime.inbox import Inbox
 from runtime.intake.canvas import LiveEventsConfig, parse_body
 from runtime.intake.ethos import GuidMap
@@ -57,7 +57,7 @@ def client_for(inbox: Inbox, config: LiveEventsConfig) -> TestClient:
 
 @pytest.fixture
 def sqlite_inbox(tmp_path) -> Iterator[Inbox]:
-    from runtime.db import make_engine
+    from core.db import make_engine
 
     box = Inbox(make_engine(f"sqlite:///{tmp_path}/app.db"))
     box.create_schema()
@@ -203,7 +203,7 @@ def test_rs256_and_replay_after_key_fix(sqlite_inbox: Inbox) -> None:
 
 
 def test_database_down_is_503(tmp_path) -> None:
-    from runtime.db import make_engine
+    from core.db import make_engine
 
     box = Inbox(make_engine(f"sqlite:///{tmp_path}/app.db"))  # schema never created
     response = client_for(box, LiveEventsConfig()).post("/webhooks/canvas", json=envelope())

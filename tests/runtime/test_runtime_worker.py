@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import insert
 
 from agents.events import CloseGrading, Event
-from runtime.db import make_engine
-from runtime.errors import ConfigurationError
+from core.db import make_engine
+from core.errors import ConfigurationError
 from runtime.inbox import Inbox
 from runtime.scheduler import Schedule, Scheduler, due_events, job_id, term_ends
 from runtime.worker import InProcessWorker, LogOnlyHandler, Outcome, load_handler

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from runtime.db import make_engine
+from core.db import make_engine
+from core.settings import Settings
 from runtime.inbox import Inbox
-from runtime.settings import Settings
 from runtime.worker import EmbeddedWorkers, ProcessGroup
 from tests.runtime.helpers import (
     CountingHandler,

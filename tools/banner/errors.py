@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from runtime.errors import NotFoundError, ValidationFailed
+from core.errors import NotFoundError, ValidationFailed
 
 
 class PersonNotFound(NotFoundError):

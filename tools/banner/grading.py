@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import Connection, Engine
 
-from runtime.errors import ValidationFailed
+from core.errors import ValidationFailed
 from tools.banner import queries, reads
 from tools.banner.errors import PersonNotFound
 from tools.banner.models import BannerModel, FinalGradeIn

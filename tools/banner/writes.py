@@ -12,11 +12,12 @@ that rules depend on (grade date, hold dates) are explicit arguments.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import CursorResult, Engine
 
+from core.clock import utcnow
 from tools.banner import queries, reads
 from tools.banner.errors import (
     GradeAlreadyRolled,
@@ -37,7 +38,7 @@ from tools.banner.models import (
 
 
 def _stamp(at: datetime | None) -> datetime:
-    return (at or datetime.now(UTC)).replace(tzinfo=None, microsecond=0)
+    return (at or utcnow()).replace(tzinfo=None, microsecond=0)
 
 
 def _new_id(result: CursorResult[Any]) -> int:

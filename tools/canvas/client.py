@@ -36,7 +36,7 @@ from tenacity import (
     wait_random,
 )
 
-from runtime.settings import Settings
+from core.settings import Settings
 from tools.canvas.errors import (
     AmbiguousWrite,
     CanvasAccessDenied,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from runtime.errors import BcaError, NotFoundError, ServiceUnavailable
+from core.errors import BcaError, NotFoundError, ServiceUnavailable
 
 CanvasKind = Literal[
     "user", "course", "section", "enrollment", "sis_import", "content_migration", "grading_standard"

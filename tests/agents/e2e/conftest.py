@@ -24,12 +24,12 @@ from agents.events import parse_event
 from agents.graph import Router, build_router
 from agents.run import resume, run_event
 from agents.state import Outcome
+from core.db import make_engine
 from policies.audit import AuditLog
 from policies.guard import Guard
 from policies.pii import Redactor
 from policies.pii.spriden import load_directory
 from policies.rbac import Principal
-from runtime.db import make_engine
 from sandbox.banner.generator import SeedPlan
 from sandbox.banner.seeding import seed_banner
 from sandbox.banner.validation import stamp

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine
 
 from agents.deps import ProvisioningConfig
+from core.settings import Settings
 from policies.pii import Redactor
-from runtime.settings import Settings
 from sandbox.canvas.testing import SimulatorHandle
 from tests.agents.e2e.conftest import TERM, World, add_canvas_users, make_world, people
 from tools.canvas.client import CanvasClient

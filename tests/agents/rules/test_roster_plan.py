@@ -24,12 +24,11 @@ from agents.rules.roster_plan import (
     SectionChange,
     SyncChannel,
     choose_channel,
-    course_sis_id,
     mass_drop_verdict,
     plan_figures,
     plan_roster,
-    section_sis_id,
 )
+from core.ids import course_sis_id, section_sis_id
 from tests.agents.rules.canvas_model import apply_plan
 
 TERM = "202610"

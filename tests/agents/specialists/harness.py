@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from agents.approvals import PendingApproval
 from agents.deps import GraphDeps
 from agents.model import Drafter
-from agents.rules.roster_plan import course_sis_id, section_sis_id
+from core.ids import course_sis_id, section_sis_id
 from policies.guard import Guard
 from policies.pii import PseudonymVault, Redactor
 from policies.rbac import Principal, Role

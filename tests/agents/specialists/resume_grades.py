@@ -15,11 +15,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from agents.approvals import answer_all, decide, pending_approvals
 from agents.checkpoints import open_checkpointer
 from agents.specialists import grades
+from core.db import make_engine
 from policies.audit import AuditLog
 from policies.guard import Guard
 from policies.rbac import Role
 from policies.scope import BannerDirectory
-from runtime.db import make_engine
 from tests.agents.specialists.harness import agent_context, deps_with, person
 from tests.policies.agent_harness import redactor_for
 from tools.canvas.client import CanvasClient

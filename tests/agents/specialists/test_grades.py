@@ -20,13 +20,13 @@ from agents.events import CanvasGradeChange, CloseGrading
 from agents.rules.grades import AnomalyThresholds
 from agents.specialists import grades
 from agents.specialists.calls import section_of_course
+from core.errors import ValidationFailed
 from policies.approvals import Approver
 from policies.audit import AuditLog
 from policies.guard import Guard
 from policies.pii import Redactor
 from policies.rbac import Principal, Role
 from policies.scope import BannerDirectory
-from runtime.errors import ValidationFailed
 from sandbox.canvas.testing import SimulatorHandle
 from tests.agents.specialists.harness import (
     NOW,

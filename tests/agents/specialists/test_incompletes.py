@@ -12,12 +12,12 @@ from sqlalchemy import Engine, text
 from agents.approvals import decide, outstanding, pending_approvals
 from agents.events import GradeEntered
 from agents.specialists import incompletes
+from core.errors import ValidationFailed
 from policies.approvals import Approver
 from policies.guard import Guard
 from policies.pii import Redactor
 from policies.rbac import Role
 from policies.scope import BannerDirectory
-from runtime.errors import ValidationFailed
 from tests.agents.specialists.harness import NOW, agent_context, answer, deps_with, person
 from tests.policies.agent_harness import TODAY
 from tests.policies.conftest import Cast

@@ -7,14 +7,16 @@ unreachable server into a single-line :class:`ServiceUnavailable`/:class:`Config
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import DateTime, Dialect, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.types import TypeDecorator
 
-from runtime.errors import ConfigurationError, ServiceUnavailable
+from core.errors import ConfigurationError, ServiceUnavailable
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -56,3 +58,24 @@ def make_engine(url: str, *, check: bool = True, **kwargs: Any) -> Engine:
             where = parsed.render_as_string(hide_password=True)
             raise ServiceUnavailable(f"cannot reach database {where}: {reason}") from None
     return engine
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores UTC as a naive timestamp on every backend and returns aware UTC datetimes.
+
+    SQLite has no time zones; storing naive UTC everywhere keeps comparisons (ordering, leases,
+    backoff) identical on both backends. A naive input is taken to be UTC already.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Normalise to naive UTC before it reaches the database."""
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Give back an aware UTC datetime."""
+        return None if value is None else value.replace(tzinfo=UTC)

@@ -32,12 +32,12 @@ from langgraph.types import Command, Durability, StateSnapshot
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agents.checkpoints import APPROVAL_DURABILITY
+from agents.toolbox import SPECS
 from core.clock import utcnow
 from core.errors import ValidationFailed
 from policies.approvals import ApprovalRequest, DecidedBy, Edit, parse_decision, refusal_of_approver
 from policies.rbac import Principal
 from policies.scope import Directory, Subject
-from tools.registry import SPECS
 
 _ARGS = {spec.traits.name: spec.args for spec in SPECS}
 

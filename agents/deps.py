@@ -1,7 +1,7 @@
 """What the agent graph builders need, assembled once per process and shared by every run.
 
 A graph never holds a Banner engine or a Canvas client (those arrive per run in the
-:class:`tools.registry.ToolContext`); it holds the **guard** (its only door to the tools), the
+:class:`agents.toolbox.ToolContext`); it holds the **guard** (its only door to the tools), the
 **policy** the guard enforces, the **provisioning and roster configuration** its deterministic
 nodes decide by, the **drafter** (a model, or template mode) and a **clock**. Tests build a
 ``GraphDeps`` by hand; the worker and the CLI build it from :class:`core.settings.Settings`
@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents.model import Drafter, chat_model_from_settings
 from agents.rules.enrollment_status import TermPolicy
-from agents.rules.roster_plan import REST_MAX_REQUESTS, MassDropPolicy
+from agents.rules.roster_verdicts import REST_MAX_REQUESTS, MassDropPolicy
 from core.errors import ConfigurationError
 from core.settings import Settings
 from policies.guard import Guard

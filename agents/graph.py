@@ -24,7 +24,7 @@ from agents.routing import Specialist, specialist_for
 from agents.specialists import alerts, grades, incompletes, provisioning, roster, withdrawals
 from agents.specialists.calls import finish
 from agents.state import AgentState
-from tools.registry import ToolContext
+from agents.toolbox import ToolContext
 
 Target = Literal[
     "provisioning", "roster", "withdrawals", "grades", "alerts", "incompletes", "dead_letter"
@@ -77,21 +77,3 @@ def build_router(deps: GraphDeps, checkpointer: BaseCheckpointSaver[str] | None 
     graph.add_conditional_edges(START, route)
     graph.add_edge("dead_letter", END)
     return graph.compile(checkpointer=checkpointer, name="router")
-
-
-def make_router() -> Router:
-    """The router for the configured deployment (``langgraph.json`` names this factory).
-
-    ``langgraph dev`` supplies its own checkpointer, so none is attached here; runs need a
-    ``ToolContext`` as their context, as every caller of this graph does.
-    """
-    from core.db import make_engine
-    from core.settings import get_settings
-    from policies.audit import AuditLog
-    from policies.guard import Guard
-    from tools.registry import load_default_policy
-
-    settings = get_settings()
-    audit = AuditLog(make_engine(settings.database_url))
-    audit.create()
-    return build_router(GraphDeps.from_settings(settings, Guard(load_default_policy(), audit)))

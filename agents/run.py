@@ -23,8 +23,8 @@ from agents.events import Event
 from agents.graph import Router, build_router
 from agents.routing import FIRST_RUN_DURABILITY, ROLES, Durability, specialist_for
 from agents.state import AgentState, Outcome
+from agents.toolbox import ToolContext
 from policies.rbac import Principal, Role
-from tools.registry import ToolContext
 
 DURABILITY: Literal["sync"] = "sync"
 """``agents.checkpoints.APPROVAL_DURABILITY``, typed as LangGraph's ``invoke`` wants it."""

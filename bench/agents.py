@@ -39,6 +39,7 @@ from agents.deps import GraphDeps, ProvisioningConfig
 from agents.events import ReconcileTerm, RegistrationAdded
 from agents.graph import build_router
 from agents.run import run_event
+from agents.toolbox import ToolContext, load_default_policy
 from bench.agents_rules import plan_synthetic_term
 from core.db import make_engine
 from policies.audit import AuditLog
@@ -52,7 +53,6 @@ from sandbox.canvas.testing import running_simulator
 from tools.canvas.client import CanvasClient
 from tools.canvas.models import SisImportSpec, SisUserRow
 from tools.canvas.sis_imports import run_sis_import
-from tools.registry import ToolContext, load_default_policy
 
 TERM = "202610"
 TODAY = date(2025, 9, 15)

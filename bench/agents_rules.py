@@ -24,11 +24,9 @@ from agents.rules.roster_plan import (
     CanvasSnapshot,
     EnrollmentState,
     RosterRegistration,
-    choose_channel,
-    mass_drop_verdict,
-    plan_figures,
     plan_roster,
 )
+from agents.rules.roster_verdicts import choose_channel, mass_drop_verdict, plan_figures
 from core.ids import course_sis_id, section_sis_id
 
 TERM = "202610"

@@ -34,6 +34,7 @@ from agents.events import Event
 from agents.graph import Router, build_router
 from agents.run import EventRun, run_event, thread_id
 from agents.state import Outcome, PersonException
+from agents.toolbox import ToolContext, load_default_policy
 from core.db import make_engine
 from core.settings import Settings, get_settings
 from policies.approvals import ApprovalRequest
@@ -48,7 +49,6 @@ from runtime.ledger import RunLedger
 from runtime.vaults import VaultStore
 from runtime.worker import Outcome as WorkOutcome
 from tools.canvas.client import CanvasClient
-from tools.registry import ToolContext, load_default_policy
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,23 @@ log = logging.getLogger(__name__)
 def _kind(values: Mapping[str, Any]) -> str | None:
     event = values.get("event") or {}
     return str(event.get("kind")) if event.get("kind") else None
+
+
+def graph_deps(settings: Settings, audit: AuditLog) -> GraphDeps:
+    """The graphs' dependencies for the configured deployment, guarded by the default policy."""
+    return GraphDeps.from_settings(settings, Guard(load_default_policy(), audit))
+
+
+def make_router() -> Router:
+    """The router for the configured deployment (``langgraph.json`` names this factory).
+
+    ``langgraph dev`` supplies its own checkpointer, so none is attached here; runs need a
+    ``ToolContext`` as their context, as every caller of this graph does.
+    """
+    settings = get_settings()
+    audit = AuditLog(make_engine(settings.database_url))
+    audit.create()
+    return build_router(graph_deps(settings, audit))
 
 
 @dataclass
@@ -86,7 +103,7 @@ class Pipeline:
             app_engine=app_engine,
             canvas=CanvasClient.from_settings(settings),
             redactor=Redactor.from_settings(settings),
-            deps=GraphDeps.from_settings(settings, Guard(load_default_policy(), audit)),
+            deps=graph_deps(settings, audit),
             vaults=VaultStore.from_settings(settings, app_engine),
             ledger=ledger,
         )

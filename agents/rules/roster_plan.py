@@ -19,9 +19,9 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal, TypeGuard
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field
 
 from agents.rules.enrollment_status import (
     CanvasStatus,
@@ -84,11 +84,13 @@ class ActionKind(StrEnum):
         return self in {ActionKind.INACTIVATE, ActionKind.DELETE, ActionKind.CONCLUDE}
 
 
-class _Frozen(BaseModel):
+class FrozenRule(BaseModel):
+    """A frozen rule value that refuses unknown fields (plans are compared and hashed)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class BannerSection(_Frozen):
+class BannerSection(FrozenRule):
     """A section in scope for the term: its CRN and SSRXLST cross-list group, if any."""
 
     crn: str = Field(min_length=1)
@@ -105,14 +107,14 @@ class RosterRegistration(RegistrationFacts):
     crn: str = Field(min_length=1)
 
 
-class InstructorAssignment(_Frozen):
+class InstructorAssignment(FrozenRule):
     """An instructor of a CRN (SIRASGN); used only when teacher enrollments are managed."""
 
     crn: str = Field(min_length=1)
     sis_user_id: str = Field(min_length=1)
 
 
-class CanvasEnrollment(_Frozen):
+class CanvasEnrollment(FrozenRule):
     """One Canvas enrollment as listed, addressed by SIS ids."""
 
     user_sis_id: str
@@ -121,7 +123,7 @@ class CanvasEnrollment(_Frozen):
     state: EnrollmentState
 
 
-class CanvasSnapshot(_Frozen):
+class CanvasSnapshot(FrozenRule):
     """What Canvas holds for the term: courses, sections (with their course) and enrollments."""
 
     course_sis_ids: frozenset[str] = frozenset()
@@ -131,7 +133,7 @@ class CanvasSnapshot(_Frozen):
     enrollments: tuple[CanvasEnrollment, ...] = ()
 
 
-class PlanOptions(_Frozen):
+class PlanOptions(FrozenRule):
     """What the planner may touch beyond student enrollments, and the end-of-term switch."""
 
     manage_teachers: bool = Field(
@@ -146,7 +148,7 @@ class PlanOptions(_Frozen):
     )
 
 
-class ProvisionCourse(_Frozen):
+class ProvisionCourse(FrozenRule):
     """Create the Canvas course for a CRN or a cross-list group; its sections follow."""
 
     kind: Literal[ActionKind.PROVISION] = ActionKind.PROVISION
@@ -155,7 +157,7 @@ class ProvisionCourse(_Frozen):
     crns: tuple[str, ...]
 
 
-class SectionChange(_Frozen):
+class SectionChange(FrozenRule):
     """Create a Canvas section in its course, or move an existing one there (cross-list)."""
 
     kind: Literal[ActionKind.ADD_SECTION, ActionKind.CROSSLIST]
@@ -165,7 +167,7 @@ class SectionChange(_Frozen):
     from_course_sis_id: str | None = None
 
 
-class EnrollmentChange(_Frozen):
+class EnrollmentChange(FrozenRule):
     """Bring one enrollment from ``from_state`` (None: absent) to ``to_state``."""
 
     kind: Literal[
@@ -189,7 +191,7 @@ RosterAction = Annotated[
 ]
 
 
-class RosterPlan(_Frozen):
+class RosterPlan(FrozenRule):
     """The ordered actions for a term, and what the threshold check needs to judge them."""
 
     term_code: str
@@ -416,128 +418,3 @@ def plan_roster(
 
 def _section(action: ProvisionCourse | SectionChange) -> str:
     return action.section_sis_id if isinstance(action, SectionChange) else ""
-
-
-class PlanFigures(_Frozen):
-    """Counts for a dry run's report and the ``--json`` output."""
-
-    by_kind: dict[ActionKind, int]
-    total: int
-    ending_live: int = Field(description="Actions that take access away from a live enrollment.")
-    rest_requests: int
-    registrations: int
-    unmapped_crns: int
-
-
-def _ends_live(action: RosterAction) -> TypeGuard[EnrollmentChange]:
-    return (
-        isinstance(action, EnrollmentChange)
-        and action.kind.ends_enrollment
-        and action.from_state in LIVE_STATES
-    )
-
-
-_REST_REQUESTS = {kind: 1 for kind in ActionKind} | {ActionKind.PROVISION: 2}
-"""Canvas REST requests per action: a course is created, then a template copied into it."""
-
-
-def rest_requests(plan: RosterPlan) -> int:
-    """How many Canvas REST requests applying the plan action by action would take."""
-    return sum(_REST_REQUESTS[action.kind] for action in plan.actions)
-
-
-def plan_figures(plan: RosterPlan) -> PlanFigures:
-    """Counts by action kind (every kind listed, zeros included) and the plan's cost."""
-    counts = Counter(action.kind for action in plan.actions)
-    return PlanFigures(
-        by_kind={kind: counts[kind] for kind in ActionKind},
-        total=len(plan.actions),
-        ending_live=sum(_ends_live(action) for action in plan.actions),
-        rest_requests=rest_requests(plan),
-        registrations=plan.registrations,
-        unmapped_crns=len(plan.unmapped_crns),
-    )
-
-
-class MassDropPolicy(_Frozen):
-    """Canvas's ``change_threshold`` lesson, per section and per term.
-
-    A plan needs a registrar's approval when it would end **more than** ``max_section_share`` of a
-    section's live enrollments (sections with fewer than ``min_section_live`` are not judged
-    alone: one drop in a seminar of four is not a mass drop) or more than ``max_term_share`` of
-    the term's. Exactly at the share is allowed.
-    """
-
-    max_section_share: float = Field(default=0.25, gt=0, le=1)
-    max_term_share: float = Field(default=0.10, gt=0, le=1)
-    min_section_live: int = Field(default=10, ge=1)
-
-
-class ShareFigures(_Frozen):
-    """Live enrollments in a scope (a section, or ``term``) and how many the plan would end."""
-
-    scope: str
-    live: int
-    ending: int
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def share(self) -> float:
-        """Ending over live; zero when nothing is live."""
-        return self.ending / self.live if self.live else 0.0
-
-
-class MassDropVerdict(_Frozen):
-    """Whether a registrar must approve the plan, with the figures to show them."""
-
-    needs_approval: bool
-    term: ShareFigures
-    breaching_sections: tuple[ShareFigures, ...]
-    policy: MassDropPolicy
-
-
-def mass_drop_verdict(plan: RosterPlan, policy: MassDropPolicy | None = None) -> MassDropVerdict:
-    """Judge the plan against the mass-drop threshold (see :class:`MassDropPolicy`)."""
-    policy = policy or MassDropPolicy()
-    ending = Counter(action.section_sis_id for action in plan.actions if _ends_live(action))
-    term = ShareFigures(
-        scope="term", live=sum(plan.live_before.values()), ending=sum(ending.values())
-    )
-    breaching = tuple(
-        figures
-        for section, live in plan.live_before.items()
-        if live >= policy.min_section_live
-        and (figures := ShareFigures(scope=section, live=live, ending=ending[section])).share
-        > policy.max_section_share
-    )
-    return MassDropVerdict(
-        needs_approval=bool(breaching) or term.share > policy.max_term_share,
-        term=term,
-        breaching_sections=breaching,
-        policy=policy,
-    )
-
-
-class SyncChannel(StrEnum):
-    """How a plan is applied to Canvas."""
-
-    REST = "rest"
-    SIS_IMPORT = "sis_import"
-
-
-REST_MAX_REQUESTS = 300
-"""The REST-vs-SIS-import cut-off, in REST requests (see :func:`choose_channel`)."""
-
-
-def choose_channel(plan: RosterPlan, *, rest_max_requests: int = REST_MAX_REQUESTS) -> SyncChannel:
-    """REST for plans of at most ``rest_max_requests`` requests, a SIS import above.
-
-    Why 300: REST costs one request per change, and every request draws on the token's leaky
-    bucket (600 high-water, 10/s drain, 50 up front per request), which this token shares with
-    event handling, grade passback and outreach. A client that paces itself off
-    ``X-Rate-Limit-Remaining`` sustains about 5 writes/s, so 300 changes take about a minute, the
-    order of a SIS import's fixed latency (upload, a turn in Canvas's job queue, then polling).
-    An import costs a handful of requests whatever its size and is checked server-side by
-    ``change_threshold``; REST is faster below the cut-off and reports each failure on its row.
-    """
-    return SyncChannel.REST if rest_requests(plan) <= rest_max_requests else SyncChannel.SIS_IMPORT

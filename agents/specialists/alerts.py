@@ -50,9 +50,9 @@ from agents.specialists.calls import (
     section_of_course,
 )
 from agents.state import AgentState, OutcomeStatus
+from agents.toolbox import ToolContext
 from tools.banner.models import GpaSummary, HoldSummary, StudentStanding
 from tools.canvas.models import EnrollmentInfo, StudentSummary
-from tools.registry import ToolContext
 
 ROLE = ROLES[Specialist.ALERTS]
 OUTREACH_PROMPT = "outreach_draft@1"

@@ -25,11 +25,11 @@ from langgraph.graph import END, StateGraph
 from langgraph.types import Send
 
 from agents.state import Outcome, OutcomeStatus
+from agents.toolbox import guarded_tool_node
 from core.ids import banner_section_of
 from policies.guard import Guard
 from policies.pii import PseudonymVault
 from policies.rbac import Role
-from tools.registry import guarded_tool_node
 
 
 def compose(name: str, args: Mapping[str, Any], call_id: str, reasoning: str = "") -> AIMessage:

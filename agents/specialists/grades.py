@@ -62,9 +62,9 @@ from agents.specialists.calls import (
     section_of_course,
 )
 from agents.state import AgentState, OutcomeStatus, PersonException
+from agents.toolbox import ToolContext
 from policies.pii.models import PiiType
 from tools.canvas.models import GradingStandardInfo
-from tools.registry import ToolContext
 
 ROLE = ROLES[Specialist.GRADES]
 ANOMALY_PROMPT = "grade_anomaly_explain@1"

@@ -34,6 +34,7 @@ from agents.rules.adapters import late_work_dates
 from agents.rules.incompletes import IncompletePolicy, NextStep, RegistrationGrading, next_step
 from agents.specialists.calls import GuardedSteps, compose, finish, real_pidm, results
 from agents.state import AgentState
+from agents.toolbox import ToolContext
 from core.clock import utcnow
 from core.errors import ValidationFailed
 from policies.approvals import (
@@ -49,7 +50,6 @@ from policies.approvals import (
 )
 from policies.scope import Subject
 from tools.canvas.models import SubmissionInfo
-from tools.registry import ToolContext
 
 ROLE = ROLES[Specialist.INCOMPLETES]
 ACTION = "banner_resolve_incomplete"

@@ -31,8 +31,8 @@ from agents.rules.provisioning import not_due_reason, provisioning_due
 from agents.specialists.calls import CallResult, GuardedSteps, compose, finish, results
 from agents.specialists.sync import Compiled, exceptions_of, refused
 from agents.state import AgentState, PersonException
+from agents.toolbox import ToolContext
 from core.ids import course_sis_id
-from tools.registry import ToolContext
 
 READ, ENSURE, STAFF = "banner_get_section", "canvas_ensure_course", "canvas_enroll_instructors"
 LIST = "canvas_list_enrollments"

@@ -37,7 +37,7 @@ from agents.specialists.sync import (
     refused,
 )
 from agents.state import AgentState, OutcomeStatus
-from tools.registry import ToolContext
+from agents.toolbox import ToolContext
 
 PLAN = "canvas_plan_roster"
 EVENT_REASONING = (

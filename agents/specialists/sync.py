@@ -26,8 +26,8 @@ from agents.routing import ROLES, Specialist
 from agents.specialists.calls import CallResult, GuardedSteps, real_pidm, results
 from agents.specialists.calls import compose as compose_call
 from agents.state import AgentState, Outcome, PersonException
+from agents.toolbox import ToolContext
 from core.errors import BcaError
-from tools.registry import ToolContext
 
 Compiled = CompiledStateGraph[AgentState, ToolContext, AgentState, AgentState]
 

@@ -17,6 +17,14 @@ from sqlalchemy import Engine
 
 from agents.deps import ProvisioningConfig
 from agents.rules.roster_plan import ActionKind, EnrollmentChange
+from agents.workflows.roster_sync import (
+    BannerSide,
+    SyncScope,
+    apply_sync,
+    plan_sync,
+    read_banner,
+    read_canvas,
+)
 from core.db import make_engine
 from core.ids import course_sis_id, section_sis_id
 from sandbox.banner.generator import SeedPlan
@@ -34,7 +42,6 @@ from tools.canvas.models import (
     SisUserRow,
 )
 from tools.canvas.sis_imports import run_sis_import
-from tools.roster_sync import BannerSide, SyncScope, apply_sync, plan_sync, read_banner, read_canvas
 
 TERM = "202610"
 TODAY = date(2025, 9, 15)

@@ -16,11 +16,11 @@ from langgraph.prebuilt import tools_condition
 from pydantic import Field
 from sqlalchemy import Engine
 
+from agents.toolbox import ToolContext, guarded_tool_node, guarded_tools
 from policies.guard import Guard
 from policies.pii import PseudonymVault, Redactor
 from policies.pii.spriden import load_directory
 from policies.rbac import Principal
-from tools.registry import ToolContext, guarded_tool_node, guarded_tools
 
 TODAY = date(2026, 2, 2)
 

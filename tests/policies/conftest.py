@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, Row, text
 
+from agents.toolbox import load_default_policy
 from core.db import make_engine
 from policies.audit import AuditLog
 from policies.guard import Guard
 from policies.rbac import Policy
 from sandbox.banner.generator import SeedPlan
 from sandbox.banner.seeding import seed_banner
-from tools.registry import load_default_policy
 
 TERM = "202610"
 

@@ -12,6 +12,7 @@ from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode
 from sqlalchemy import Engine
 
+from agents.toolbox import guarded_tools
 from policies.audit import AuditLog
 from policies.guard import Guard, OutsideGuard
 from policies.pii import PiiType, PseudonymVault, Redactor
@@ -19,7 +20,6 @@ from policies.rbac import Principal, Role
 from tests.policies.agent_harness import agent, call, context, redactor_for, scripted
 from tests.policies.conftest import Cast
 from tools.banner import reads
-from tools.registry import guarded_tools
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, MessagesState, StateGraph
 from sqlalchemy import Engine
 
+from agents.toolbox import CATALOGUE, SPECS
 from policies.audit import AuditLog
 from policies.guard import Guard
 from policies.guard_bench import PassThroughRedactor
@@ -24,7 +25,6 @@ from policies.pii import PseudonymVault
 from policies.rbac import AGENT_ROLES, Principal, Role
 from policies.scope import BannerDirectory
 from tests.policies.conftest import Cast
-from tools.registry import CATALOGUE, SPECS
 
 ROLES = [
     "provisioning", "roster", "grade", "alert", "support",

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from agents.toolbox import CATALOGUE, load_default_policy
 from core.errors import ConfigurationError
 from policies.rbac import Approval, Principal, Role, Scope, load_policy
-from tools.registry import CATALOGUE, load_default_policy
 
 GOOD = """\
 version: 1

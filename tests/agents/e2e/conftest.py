@@ -24,6 +24,7 @@ from agents.events import parse_event
 from agents.graph import Router, build_router
 from agents.run import resume, run_event
 from agents.state import Outcome
+from agents.toolbox import ToolContext, load_default_policy
 from core.db import make_engine
 from policies.audit import AuditLog
 from policies.guard import Guard
@@ -38,7 +39,6 @@ from tools.banner.schema import ssrxlst
 from tools.canvas.client import CanvasClient
 from tools.canvas.models import SisImportSpec, SisUserRow
 from tools.canvas.sis_imports import run_sis_import
-from tools.registry import ToolContext, load_default_policy
 
 TERM = "202610"
 TODAY = date(2025, 9, 15)

@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 
 from agents.rules.enrollment_status import TermPolicy
 from agents.rules.roster_plan import (
-    REST_MAX_REQUESTS,
     ActionKind,
     BannerSection,
     CanvasEnrollment,
@@ -16,17 +15,20 @@ from agents.rules.roster_plan import (
     EnrollmentRole,
     EnrollmentState,
     InstructorAssignment,
-    MassDropPolicy,
     PlanOptions,
     ProvisionCourse,
     RosterInputError,
     RosterRegistration,
     SectionChange,
+    plan_roster,
+)
+from agents.rules.roster_verdicts import (
+    REST_MAX_REQUESTS,
+    MassDropPolicy,
     SyncChannel,
     choose_channel,
     mass_drop_verdict,
     plan_figures,
-    plan_roster,
 )
 from core.ids import course_sis_id, section_sis_id
 from tests.agents.rules.canvas_model import apply_plan

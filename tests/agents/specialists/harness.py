@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from agents.approvals import PendingApproval
 from agents.deps import GraphDeps
 from agents.model import Drafter
+from agents.toolbox import ToolContext
 from core.ids import course_sis_id, section_sis_id
 from policies.guard import Guard
 from policies.pii import PseudonymVault, Redactor
@@ -23,7 +24,6 @@ from tools.canvas.courses import ensure_course_shell, ensure_section
 from tools.canvas.enrollments import enroll
 from tools.canvas.lookup import get_course, get_user
 from tools.canvas.models import CourseShellSpec, EnrollmentSpec, SectionSpec
-from tools.registry import ToolContext
 
 NOW = datetime(2026, 2, 2, 12, tzinfo=UTC)
 

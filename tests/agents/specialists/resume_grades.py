@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from agents.approvals import answer_all, decide, pending_approvals
 from agents.checkpoints import open_checkpointer
 from agents.specialists import grades
+from agents.toolbox import load_default_policy
 from core.db import make_engine
 from policies.audit import AuditLog
 from policies.guard import Guard
@@ -23,7 +24,6 @@ from policies.scope import BannerDirectory
 from tests.agents.specialists.harness import agent_context, deps_with, person
 from tests.policies.agent_harness import redactor_for
 from tools.canvas.client import CanvasClient
-from tools.registry import load_default_policy
 
 
 def main(args: dict[str, str]) -> None:

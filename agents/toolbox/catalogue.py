@@ -1,259 +1,54 @@
-"""The Banner and Canvas tools as agents see them, and the only way agents get them.
+"""Every Banner and Canvas tool an agent can be granted: what it does and what the policy knows.
 
-Each tool is a LangChain ``StructuredTool`` with a Pydantic argument schema, named as in
-``policies/rbac.yaml``. Its function takes the Banner engine and Canvas client from the run's
-:class:`ToolContext` (LangGraph's runtime context, injected by ``ToolNode``), never from
-arguments, and refuses to run unless the policy guard is executing it
-(:func:`policies.guard.require_guard`). Agents get tools from :func:`guarded_tools` (schemas to
-bind to the model) and :func:`guarded_tool_node` (the node that runs them through the guard).
-
-Students are addressed by PIDM and sections by term and CRN, as Banner does; Canvas tools
-translate to Canvas's SIS ids (``{term}-{crn}`` sections, Banner IDs for users) here, so that
-the scope rules can check every call against Banner.
+Each entry is named as in ``policies/rbac.yaml`` and declares its traits (reads or writes, the
+approval floor, which argument names the student or the section); :data:`CATALOGUE` is what the
+policy loader checks the YAML against, so a grant for an unknown tool fails start-up. Canvas
+tools translate Banner's keys to Canvas's SIS ids (:mod:`core.ids`) here, so that the scope rules
+can check every call against Banner.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import date
-from functools import cached_property
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from langchain.tools import ToolRuntime
-from langchain_core.tools import BaseTool, StructuredTool
-from langgraph.prebuilt import ToolNode
-from pydantic import BaseModel, Field, WithJsonSchema
-from sqlalchemy import Engine
+from pydantic import BaseModel
 
-from agents.deps import ProvisioningConfig
-from core.errors import ConfigurationError, ValidationFailed
-from core.ids import course_sis_id, section_sis_id
-from policies.guard import Guard, Redactor, require_guard
-from policies.pii import PseudonymVault
-from policies.rbac import (
-    DEFAULT_POLICY_PATH,
-    Approval,
-    Policy,
-    Principal,
-    Role,
-    ToolTraits,
-    load_policy,
+from agents.toolbox.arguments import (
+    AidArgs,
+    ApplyPlanArgs,
+    CanvasEnrollmentRefArgs,
+    CommentArgs,
+    EndEnrollmentsArgs,
+    GradeArgs,
+    MessageArgs,
+    PlaceHoldArgs,
+    ReleaseHoldArgs,
+    ResolveIncompleteArgs,
+    SectionArgs,
+    SectionStudentArgs,
+    StudentArgs,
+    StudentTermArgs,
+    TermArgs,
+    TermScopeArgs,
 )
-from policies.scope import BannerDirectory
-from tools import roster_sync
+from agents.toolbox.context import ToolContext, roster_scope
+from agents.workflows import roster_sync
+from core.errors import ValidationFailed
+from core.ids import course_sis_id, section_sis_id
+from policies.rbac import DEFAULT_POLICY_PATH, Approval, Policy, ToolTraits, load_policy
 from tools.banner import grading, reads, writes
 from tools.banner.models import AdvisingCommentIn, FinalGradeIn, HoldIn
 from tools.canvas import activity, courses, enrollments, messages
-from tools.canvas.client import CanvasClient
 from tools.canvas.lookup import find_user
 from tools.canvas.models import (
     ConversationSpec,
     EndEnrollment,
-    EndTask,
     EnrollmentQuery,
     EnrollmentSpec,
     SubmissionQuery,
 )
-
-StudentRef = Annotated[
-    int,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "description": "The student, as referenced in earlier tool results (e.g. <PIDM_1>).",
-        }
-    ),
-]
-"""A PIDM that the model names by the pseudonym it saw; the guard restores it before checks."""
-
-
-@dataclass(frozen=True)
-class ToolContext:
-    """Everything a run's tools and guard need, supplied by trusted code, never by the model.
-
-    Pass it as ``graph.invoke(..., context=ToolContext(...))``.
-    """
-
-    principal: Principal
-    banner: Engine
-    redactor: Redactor
-    canvas: CanvasClient | None = None
-    vault: PseudonymVault = field(default_factory=PseudonymVault)
-    banner_user: str = "BCA_AGENT"
-    today: date = field(default_factory=date.today)
-    provisioning: ProvisioningConfig = field(default_factory=ProvisioningConfig)
-    _planned: dict[str, roster_sync.PlannedSync] = field(
-        default_factory=dict, repr=False, compare=False
-    )
-
-    @cached_property
-    def directory(self) -> BannerDirectory:
-        """Banner relationships for the scope rules."""
-        return BannerDirectory(self.banner)
-
-    def term(self, given: str | None) -> str:
-        """The term a call names, else the principal's current term."""
-        term = given or self.principal.term
-        if term is None:
-            raise ValidationFailed("name a term: this run has no current term")
-        return term
-
-    def lms(self) -> CanvasClient:
-        """The Canvas client, or a clear error when this run has none."""
-        if self.canvas is None:
-            raise ValidationFailed("this run has no Canvas connection")
-        return self.canvas
-
-    def plan(self, scope: roster_sync.SyncScope) -> roster_sync.PlannedSync:
-        """A fresh roster plan for ``scope``, read through this run's connections."""
-        return roster_sync.plan_sync(self.banner, self.lms(), scope, self.provisioning, self.today)
-
-    def planned(self, scope: roster_sync.SyncScope) -> roster_sync.PlannedSync:
-        """The plan :meth:`bulk_share` just judged for ``scope`` (taken once), else a fresh one."""
-        return self._planned.pop(repr(scope), None) or self.plan(scope)
-
-    def bulk_share(self, tool: str, args: Mapping[str, Any]) -> float | None:
-        """Share of live enrollments a bulk call would end.
-
-        ``canvas_end_enrollments``: of the section's. ``canvas_apply_roster_plan``: the share the
-        plan's mass-drop verdict turns on (the plan is kept for the call that follows, so what
-        a person approves is what runs).
-        """
-        if tool == "canvas_apply_roster_plan":
-            scope = _scope(args)
-            planned = self._planned[repr(scope)] = self.plan(scope)
-            return roster_sync.approval_share(planned, scope, self.provisioning.mass_drop)
-        if tool != "canvas_end_enrollments":
-            return None
-        live = enrollments.list_enrollments(
-            self.lms(),
-            EnrollmentQuery(
-                sis_id=section_sis_id(args["term"], args["crn"]),
-                scope="section",
-                states=["active", "invited"],
-                types=["StudentEnrollment"],
-            ),
-        )
-        return len(args["pidms"]) / max(len(live), 1)
-
-
-# ---- argument schemas ------------------------------------------------------------------------
-
-
-class StudentArgs(BaseModel):
-    """A student (filled in by the guard for self and on-behalf-of roles)."""
-
-    pidm: StudentRef | None = None
-
-
-class StudentTermArgs(StudentArgs):
-    """A student in a term (default: the current term)."""
-
-    term: str | None = Field(None, description="Term code like 202610; default: current term.")
-
-
-class AidArgs(StudentArgs):
-    """A student's aid year."""
-
-    aid_year: str = Field(description="Aid year code like 2627.")
-
-
-class TermArgs(BaseModel):
-    """A term."""
-
-    term: str = Field(description="Term code like 202610.")
-
-
-class SectionArgs(BaseModel):
-    """A section of a term."""
-
-    term: str = Field(description="Term code like 202610.")
-    crn: str = Field(description="Course reference number of the section.")
-
-
-class SectionStudentArgs(SectionArgs):
-    """A section and optionally one of its students."""
-
-    pidm: StudentRef | None = None
-
-
-class GradeArgs(SectionArgs):
-    """A final grade for a student in a section."""
-
-    pidm: StudentRef
-    grade: str = Field(description="Grade code valid for the student's level (e.g. A, B+, F).")
-
-
-class ResolveIncompleteArgs(SectionArgs):
-    """An incomplete to replace with a final grade, or to extend (exactly one of the two)."""
-
-    pidm: StudentRef
-    grade: str | None = Field(None, description="Final grade replacing the incomplete.")
-    extend_to: date | None = Field(None, description="New last day to complete the work.")
-
-
-class PlaceHoldArgs(StudentArgs):
-    """A hold to place from today."""
-
-    code: str = Field(description="Hold type code (STVHLDD).")
-    reason: str = Field(max_length=30)
-    to_date: date | None = Field(None, description="First day it no longer applies; none: open.")
-    amount_owed: float | None = None
-
-
-class ReleaseHoldArgs(StudentArgs):
-    """A hold of the student's to end today."""
-
-    hold_id: int
-
-
-class CommentArgs(StudentArgs):
-    """An advising comment by the calling advisor."""
-
-    term: str | None = None
-    text: str = Field(min_length=1, max_length=4000)
-    confidential: bool = False
-
-
-class EndEnrollmentsArgs(SectionArgs):
-    """Students whose enrollment in a section ends."""
-
-    pidms: list[StudentRef] = Field(min_length=1)
-    task: EndTask = "conclude"
-
-
-class TermScopeArgs(BaseModel):
-    """A roster sync's scope: a term, optionally some CRNs, optionally one student."""
-
-    term: str = Field(description="Term code like 202610.")
-    crns: list[str] | None = Field(None, description="Only these sections; none: the whole term.")
-    pidm: StudentRef | None = Field(None, description="Only this student.")
-
-
-class ApplyPlanArgs(TermScopeArgs):
-    """A roster plan to apply, optionally pinned to the plan a person saw."""
-
-    digest: str | None = Field(None, description="Refuse unless the fresh plan has this digest.")
-
-
-class CanvasEnrollmentRefArgs(BaseModel):
-    """A Canvas enrollment as a Live Event names it (Canvas ids; the user's SIS id if sent)."""
-
-    course_id: int = Field(description="Canvas id of the enrollment's course.")
-    section_id: int | None = Field(None, description="Canvas id of its section, if known.")
-    user_id: int | None = Field(None, description="Canvas id of the enrolled user.")
-    user_sis_id: str | None = Field(None, description="The user's SIS id, when the event has it.")
-
-
-class MessageArgs(StudentArgs):
-    """An outreach message to one student through the Canvas inbox."""
-
-    subject: str = Field(max_length=255)
-    body: str = Field(min_length=1)
-
-
-# ---- tool functions --------------------------------------------------------------------------
 
 
 def _pidm(args: BaseModel) -> int:
@@ -335,21 +130,12 @@ def _send_message(ctx: ToolContext, a: MessageArgs) -> Any:
     return messages.send_conversation(ctx.lms(), spec)
 
 
-def _scope(args: Mapping[str, Any]) -> roster_sync.SyncScope:
-    crns, pidm = args.get("crns"), args.get("pidm")
-    return roster_sync.SyncScope(
-        term=str(args["term"]),
-        crns=tuple(crns) if crns is not None else None,
-        pidm=int(pidm) if pidm is not None else None,
-    )
-
-
 def _plan_roster(ctx: ToolContext, a: TermScopeArgs) -> Any:
-    return roster_sync.report(ctx.plan(_scope(a.model_dump())), ctx.provisioning)
+    return roster_sync.report(ctx.plan(roster_scope(a.model_dump())), ctx.provisioning)
 
 
 def _apply_roster_plan(ctx: ToolContext, a: ApplyPlanArgs) -> Any:
-    planned = ctx.planned(_scope(a.model_dump()))
+    planned = ctx.planned(roster_scope(a.model_dump()))
     if a.digest is not None and a.digest != planned.digest:
         raise ValidationFailed(
             f"the roster changed since plan {a.digest} was made (now {planned.digest}): plan again"
@@ -572,39 +358,3 @@ CATALOGUE: dict[str, ToolTraits] = {spec.traits.name: spec.traits for spec in SP
 def load_default_policy() -> Policy:
     """``policies/rbac.yaml`` checked against this catalogue (fails startup when wrong)."""
     return load_policy(DEFAULT_POLICY_PATH, CATALOGUE)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def _structured_tool(spec: ToolSpec) -> StructuredTool:
-    name = spec.traits.name
-
-    def call(runtime: ToolRuntime, **kwargs: Any) -> Any:
-        require_guard(name)
-        ctx = runtime.context
-        if not isinstance(ctx, ToolContext):
-            raise ConfigurationError(f"tool {name!r} needs a ToolContext as the run's context")
-        return _jsonable(spec.run(ctx, spec.args.model_validate(kwargs)))
-
-    return StructuredTool.from_function(
-        call, name=name, description=spec.description, args_schema=spec.args
-    )
-
-
-_TOOLS: dict[str, StructuredTool] = {spec.traits.name: _structured_tool(spec) for spec in SPECS}
-
-
-def guarded_tools(policy: Policy, role: Role) -> list[BaseTool]:
-    """The tools ``role`` is granted, to bind to its model; they run only inside the guard."""
-    return [_TOOLS[name] for name in policy.tools_of(role)]
-
-
-def guarded_tool_node(guard: Guard, role: Role) -> ToolNode:
-    """The tool node of an agent in ``role``: every call passes ``guard`` first."""
-    return guard.tool_node(guarded_tools(guard.policy, role))

@@ -1,0 +1,109 @@
+"""The run's side of every tool call: who is asking, and the connections trusted code hands in.
+
+A graph never holds a Banner engine or a Canvas client; each run gets them here, as LangGraph's
+runtime context (``graph.invoke(..., context=ToolContext(...))``), and the tool functions of
+:mod:`agents.toolbox.catalogue` read them from it, never from the model's arguments. The guard
+sees the same object through its ``RunContext`` protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import Engine
+
+from agents.deps import ProvisioningConfig
+from agents.workflows import roster_sync
+from core.errors import ValidationFailed
+from core.ids import section_sis_id
+from policies.guard import Redactor
+from policies.pii import PseudonymVault
+from policies.rbac import Principal
+from policies.scope import BannerDirectory
+from tools.canvas import enrollments
+from tools.canvas.client import CanvasClient
+from tools.canvas.models import EnrollmentQuery
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    """Everything a run's tools and guard need, supplied by trusted code, never by the model.
+
+    Pass it as ``graph.invoke(..., context=ToolContext(...))``.
+    """
+
+    principal: Principal
+    banner: Engine
+    redactor: Redactor
+    canvas: CanvasClient | None = None
+    vault: PseudonymVault = field(default_factory=PseudonymVault)
+    banner_user: str = "BCA_AGENT"
+    today: date = field(default_factory=date.today)
+    provisioning: ProvisioningConfig = field(default_factory=ProvisioningConfig)
+    _planned: dict[str, roster_sync.PlannedSync] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    @cached_property
+    def directory(self) -> BannerDirectory:
+        """Banner relationships for the scope rules."""
+        return BannerDirectory(self.banner)
+
+    def term(self, given: str | None) -> str:
+        """The term a call names, else the principal's current term."""
+        term = given or self.principal.term
+        if term is None:
+            raise ValidationFailed("name a term: this run has no current term")
+        return term
+
+    def lms(self) -> CanvasClient:
+        """The Canvas client, or a clear error when this run has none."""
+        if self.canvas is None:
+            raise ValidationFailed("this run has no Canvas connection")
+        return self.canvas
+
+    def plan(self, scope: roster_sync.SyncScope) -> roster_sync.PlannedSync:
+        """A fresh roster plan for ``scope``, read through this run's connections."""
+        return roster_sync.plan_sync(self.banner, self.lms(), scope, self.provisioning, self.today)
+
+    def planned(self, scope: roster_sync.SyncScope) -> roster_sync.PlannedSync:
+        """The plan :meth:`bulk_share` just judged for ``scope`` (taken once), else a fresh one."""
+        return self._planned.pop(repr(scope), None) or self.plan(scope)
+
+    def bulk_share(self, tool: str, args: Mapping[str, Any]) -> float | None:
+        """Share of live enrollments a bulk call would end.
+
+        ``canvas_end_enrollments``: of the section's. ``canvas_apply_roster_plan``: the share the
+        plan's mass-drop verdict turns on (the plan is kept for the call that follows, so what
+        a person approves is what runs).
+        """
+        if tool == "canvas_apply_roster_plan":
+            scope = roster_scope(args)
+            planned = self._planned[repr(scope)] = self.plan(scope)
+            return roster_sync.approval_share(planned, scope, self.provisioning.mass_drop)
+        if tool != "canvas_end_enrollments":
+            return None
+        live = enrollments.list_enrollments(
+            self.lms(),
+            EnrollmentQuery(
+                sis_id=section_sis_id(args["term"], args["crn"]),
+                scope="section",
+                states=["active", "invited"],
+                types=["StudentEnrollment"],
+            ),
+        )
+        return len(args["pidms"]) / max(len(live), 1)
+
+
+def roster_scope(args: Mapping[str, Any]) -> roster_sync.SyncScope:
+    """The sync scope a roster tool's arguments name (term, optional CRNs, optional student)."""
+    crns, pidm = args.get("crns"), args.get("pidm")
+    return roster_sync.SyncScope(
+        term=str(args["term"]),
+        crns=tuple(crns) if crns is not None else None,
+        pidm=int(pidm) if pidm is not None else None,
+    )

@@ -1,0 +1,1 @@
+"""Orchestrations that read Banner and Canvas through the tools, decide by the rules, and act."""

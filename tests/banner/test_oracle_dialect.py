@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 import re
 
 import pytest
@@ -37,11 +39,19 @@ def test_statement_compiles_for_oracle(builder, sample) -> None:
 
 
 def test_every_public_builder_is_registered() -> None:
-    registered = {b.__name__ for b, _ in queries.STATEMENTS if b.__module__ == queries.__name__}
+    package = queries.__name__
+    builders = [m for m in pkgutil.iter_modules(queries.__path__) if m.name != "base"]
+    assert {m.name for m in builders} >= {"persons", "sections", "registrations", "writes"}
+    registered = {
+        (b.__module__, b.__name__) for b, _ in queries.STATEMENTS if b.__module__.startswith(package)
+    }
     public = {
-        name
-        for name, fn in inspect.getmembers(queries, inspect.isfunction)
-        if fn.__module__ == queries.__name__ and not name.startswith("_") and name != "statement"
+        (fn.__module__, name)
+        for m in builders
+        for name, fn in inspect.getmembers(
+            importlib.import_module(f"{package}.{m.name}"), inspect.isfunction
+        )
+        if fn.__module__ == f"{package}.{m.name}" and not name.startswith("_")
     }
     assert public == registered
 

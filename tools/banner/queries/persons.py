@@ -1,0 +1,55 @@
+"""SPRIDEN identities with the preferred GOREMAL e-mail: who a PIDM or a Banner ID is."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tools.banner.queries.base import CURRENT_NAME, AnySelect, statement, yes
+from tools.banner.schema import goremal, spriden
+
+
+def _person_select() -> AnySelect:
+    preferred_email = (
+        select(func.min(goremal.c.goremal_email_address))
+        .where(
+            goremal.c.goremal_pidm == spriden.c.spriden_pidm,
+            goremal.c.goremal_status_ind == "A",
+            yes(goremal.c.goremal_preferred_ind),
+        )
+        .scalar_subquery()
+    )
+    return select(
+        spriden.c.spriden_pidm.label("pidm"),
+        spriden.c.spriden_id.label("banner_id"),
+        spriden.c.spriden_last_name.label("last_name"),
+        spriden.c.spriden_first_name.label("first_name"),
+        spriden.c.spriden_mi.label("middle_name"),
+        spriden.c.spriden_entity_ind.label("entity"),
+        preferred_email.label("preferred_email"),
+    ).where(CURRENT_NAME)
+
+
+@statement(pidm=1001)
+def person_by_pidm(pidm: int) -> AnySelect:
+    """The current identity of a PIDM."""
+    return _person_select().where(spriden.c.spriden_pidm == pidm)
+
+
+@statement(banner_id="A00123456")
+def person_by_id(banner_id: str) -> AnySelect:
+    """The current identity carrying a Banner ID (history IDs do not match)."""
+    return _person_select().where(spriden.c.spriden_id == banner_id)
+
+
+@statement()
+def current_person_names() -> AnySelect:
+    """Current first/last names of every person (not corporations), in PIDM order."""
+    return (
+        select(
+            spriden.c.spriden_pidm.label("pidm"),
+            spriden.c.spriden_first_name.label("first_name"),
+            spriden.c.spriden_last_name.label("last_name"),
+        )
+        .where(CURRENT_NAME, spriden.c.spriden_entity_ind == "P")
+        .order_by(spriden.c.spriden_pidm)
+    )

@@ -139,8 +139,8 @@ def up(
     """Start everything on the embedded default and stay up until Ctrl-C."""
     import uvicorn
 
-    from app import create_app
     from core.db import make_engine
+    from runtime.api.app import create_app
     from runtime.demo import embedded_world
     from runtime.inbox import Inbox
     from runtime.pipeline import AgentHandler

@@ -43,7 +43,9 @@ def test_every_public_builder_is_registered() -> None:
     builders = [m for m in pkgutil.iter_modules(queries.__path__) if m.name != "base"]
     assert {m.name for m in builders} >= {"persons", "sections", "registrations", "writes"}
     registered = {
-        (b.__module__, b.__name__) for b, _ in queries.STATEMENTS if b.__module__.startswith(package)
+        (b.__module__, b.__name__)
+        for b, _ in queries.STATEMENTS
+        if b.__module__.startswith(package)
     }
     public = {
         (fn.__module__, name)

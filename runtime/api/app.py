@@ -1,0 +1,146 @@
+"""The FastAPI application: webhooks, approvals, events, audit, health, metrics, dashboard.
+
+``create_app(settings)`` builds one app around one deployment's databases; the top-level
+``app.py`` (``uvicorn app:app``, ``bca serve``) builds it from the ``BCA_`` settings.
+Connections are opened in the lifespan, not at import, so a Banner that is down makes
+``/health`` answer 503 instead of stopping the process.
+
+Errors this project raises on purpose become HTTP answers here, in one table: not found 404,
+out of scope 403, expired 409, an invalid status change 409, a malformed answer 422, an
+unreachable service 503.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
+
+from core.db import make_engine
+from core.errors import BcaError, NotFoundError, ServiceUnavailable, ValidationFailed
+from core.settings import Settings
+from policies.audit import AuditLog
+from runtime import pipeline
+from runtime.api import approvals, audit, dashboard, events, health, metrics
+from runtime.api.auth import TokenVerifier
+from runtime.api.queue import (
+    ApprovalDesk,
+    ApprovalQueue,
+    OutOfScope,
+    RequestExpired,
+)
+from runtime.api.services import Services
+from runtime.inbox import Inbox, InvalidTransition
+from runtime.intake.canvas import LiveEventsConfig
+from runtime.intake.ethos import EthosConfig
+from runtime.intake.replay import reparser
+from runtime.ledger import RunLedger
+from runtime.webhooks import webhooks_router
+
+QueueFactory = Callable[[Settings], AbstractContextManager[ApprovalQueue]]
+"""Opens the approval queue for the app's lifetime (the checkpointer is a resource)."""
+
+STATIC_DIR = Path(__file__).parent / "runtime" / "api" / "static"
+
+_STATUS_OF: dict[type[BcaError], int] = {
+    NotFoundError: status.HTTP_404_NOT_FOUND,
+    OutOfScope: status.HTTP_403_FORBIDDEN,
+    RequestExpired: status.HTTP_409_CONFLICT,
+    InvalidTransition: status.HTTP_409_CONFLICT,
+    ValidationFailed: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    ServiceUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+TAGS = [
+    {"name": "approvals", "description": "Decide what the agents asked a person to approve."},
+    {"name": "events", "description": "The inbox of Banner and Canvas events (staff only)."},
+    {"name": "audit", "description": "The tamper-evident audit trail (registrar, admin)."},
+    {"name": "webhooks", "description": "Canvas Live Events intake."},
+    {"name": "operations", "description": "Health and Prometheus metrics."},
+    {"name": "dashboard", "description": "Server-rendered pages for people."},
+]
+
+
+def _status_of(exc: BcaError) -> int:
+    """The HTTP status of the most specific class in the table (InvalidTransition before 422)."""
+    for cls in type(exc).__mro__:
+        if cls in _STATUS_OF:
+            return _STATUS_OF[cls]
+    return status.HTTP_400_BAD_REQUEST
+
+
+async def _project_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BcaError)
+    return JSONResponse({"detail": str(exc)}, status_code=_status_of(exc))
+
+
+async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    return JSONResponse(
+        {"detail": f"a database is unavailable: {reason}"},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+    )
+
+
+def create_app(
+    settings: Settings, *, approval_queue: QueueFactory = pipeline.approval_queue
+) -> FastAPI:
+    """One app for one deployment; ``approval_queue`` opens the queue of paused graphs."""
+    app_engine = make_engine(settings.database_url, check=False, pool_pre_ping=True)
+    banner_engine = make_engine(settings.banner_url, check=False, pool_pre_ping=True)
+    inbox = Inbox(app_engine)
+    audit_log = AuditLog(app_engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            inbox.create_schema()
+            audit_log.create()
+            RunLedger(app_engine).create_schema()
+            with approval_queue(settings) as queue:
+                app.state.services = Services(
+                    settings=settings,
+                    app_engine=app_engine,
+                    banner_engine=banner_engine,
+                    inbox=inbox,
+                    audit=audit_log,
+                    desk=ApprovalDesk(queue, audit_log),
+                    reparse=reparser(
+                        canvas_config=LiveEventsConfig(), ethos_ids=EthosConfig().resolver()
+                    ),
+                )
+                yield
+        finally:
+            app_engine.dispose()
+            banner_engine.dispose()
+
+    app = FastAPI(
+        title="banner-canvas-agents",
+        summary="Event-driven agents between Banner and Canvas, behind one policy guard.",
+        version="0.1.0",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.verifier = TokenVerifier(settings)
+    app.state.metrics = metrics.Metrics(lambda: app.state.services)
+    app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
+    app.add_exception_handler(BcaError, _project_error)
+    app.add_exception_handler(OperationalError, _database_down)
+    app.include_router(webhooks_router(inbox, LiveEventsConfig()))
+    for router in (
+        health.router,
+        metrics.router,
+        approvals.router,
+        events.router,
+        audit.router,
+        dashboard.router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+

@@ -45,7 +45,7 @@ from runtime.webhooks import webhooks_router
 QueueFactory = Callable[[Settings], AbstractContextManager[ApprovalQueue]]
 """Opens the approval queue for the app's lifetime (the checkpointer is a resource)."""
 
-STATIC_DIR = Path(__file__).parent / "runtime" / "api" / "static"
+STATIC_DIR = Path(__file__).parent / "static"
 
 _STATUS_OF: dict[type[BcaError], int] = {
     NotFoundError: status.HTTP_404_NOT_FOUND,

@@ -9,9 +9,6 @@ Example::
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,18 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from sandbox.canvas.app import create_app
 from sandbox.canvas.config import FaultConfig, LiveEventsConfig, SimConfig, ThrottleConfig
 from sandbox.canvas.simulator import Simulator
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from sandbox.serving import free_port, serving
 
 
 @dataclass
@@ -77,22 +67,8 @@ def running_simulator(
     """
     sim_config = SimConfig(token=token, **config)
     app = create_app(Path(db_path), sim_config)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, name=f"canvas-sim-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the Canvas simulator did not start")
-        time.sleep(0.01)
-    try:
-        yield SimulatorHandle(f"http://127.0.0.1:{port}", token, app.state.sim)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with serving(app, "canvas-sim") as url:
+        yield SimulatorHandle(url, token, app.state.sim)
 
 
 __all__ = [

@@ -9,12 +9,9 @@ makes run against Banner as in production.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +19,6 @@ from typing import Any, TypedDict
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from langgraph.graph import END, START, StateGraph
@@ -48,6 +44,7 @@ from runtime.api.auth import mint_token
 from runtime.api.queue import GraphApprovalQueue
 from sandbox.banner.generator import SeedPlan
 from sandbox.banner.seeding import seed_banner
+from sandbox.serving import serving
 
 TERM = "202610"
 
@@ -220,36 +217,8 @@ def token(settings: Settings):
     return mint
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` in a real uvicorn on a free port; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 @pytest.fixture
 def server(app: FastAPI) -> Iterator[str]:
-    with serving(app) as base:
+    with serving(app, "api") as base:
         httpx.get(f"{base}/health", timeout=10)
         yield base

@@ -20,7 +20,7 @@ from core.errors import ConfigurationError
 from policies.rbac import Role
 from runtime.api.auth import InvalidToken, TokenVerifier
 from runtime.cli import app as cli
-from tests.api.conftest import free_port
+from sandbox.serving import free_port
 
 
 def test_missing_malformed_and_expired_tokens_are_401(client, settings):

@@ -32,7 +32,7 @@ from runtime.api.auth import mint_token
 from runtime.demo import Replay, embedded_world
 from runtime.intake.bep import BepConfig, BepConsumer
 from runtime.worker import InProcessWorker
-from tests.api.conftest import serving
+from sandbox.serving import serving
 from tests.api.test_dashboard_browser import browser, sign_in  # noqa: F401 (fixture)
 from tests.runtime.conftest import broker_url  # noqa: F401 (fixture)
 
@@ -107,7 +107,7 @@ def test_live_event_and_bep_message_to_a_decision_in_chromium(
         consuming = threading.Thread(target=loop.run_until_complete, args=(consume(),))
         consuming.start()
         try:
-            with serving(create_app(settings)) as base:
+            with serving(create_app(settings), "api") as base:
                 envelope = {
                     "metadata": {"event_name": "grade_change", "context_type": "Course",
                                  "event_time": datetime.now(UTC).isoformat(),

@@ -28,7 +28,7 @@ from policies.rbac import Role
 from runtime.api.auth import mint_token
 from runtime.cli.main_job import login_tokens
 from sandbox.canvas.testing import SimulatorHandle, running_simulator
-from tests.api.conftest import serving
+from sandbox.serving import serving
 from tests.api.test_dashboard_browser import browser, sign_in  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,7 +131,7 @@ def test_instructor_approves_a_grade_in_chromium_and_banner_has_it(
     tokens = {role: (who, token) for role, who, token in login_tokens(settings, demo.term)}
     instructor, _ = tokens["instructor"]
     token = mint_token(settings, role=Role.INSTRUCTOR, subject=instructor, term=demo.term)
-    with serving(create_app(settings)) as base:
+    with serving(create_app(settings), "api") as base:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         sign_in(page, base, token)
         card = page.locator("article.approval").first

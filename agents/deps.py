@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.model import Drafter, chat_model_from_settings
+from agents.drafting import Drafter, DraftLog, drafter_from_settings
 from agents.rules.enrollment_status import TermPolicy
 from agents.rules.roster_verdicts import REST_MAX_REQUESTS, MassDropPolicy
 from core.errors import ConfigurationError
@@ -136,11 +136,17 @@ class GraphDeps:
         return self.guard.policy
 
     @classmethod
-    def from_settings(cls, settings: Settings, guard: Guard) -> GraphDeps:
-        """Dependencies for the configured deployment (template mode when no model is set)."""
+    def from_settings(
+        cls, settings: Settings, guard: Guard, draft_log: DraftLog | None = None
+    ) -> GraphDeps:
+        """Dependencies for the configured deployment (template mode when no model is set).
+
+        ``draft_log`` is where drafts are recorded; shared by every process of a deployment,
+        it makes their circuit breaker one.
+        """
         provisioning = ProvisioningConfig.from_settings(
             settings, guard.approvals.end_enrollment_threshold
         )
-        drafter = Drafter(chat_model_from_settings(settings), settings.model or None)
+        drafter = drafter_from_settings(settings, draft_log)
         return cls(guard=guard, provisioning=provisioning, drafter=drafter)
 

@@ -183,12 +183,18 @@ class CanvasGradeChange(_CanvasEvent):
 
 class _ScheduledEvent(_Event):
     source: Literal["scheduler"] = "scheduler"
+    kind: str
     term_code: str = Field(pattern=r"^\d{6}$")
 
     @property
     def subject_key(self) -> str:
-        """Scheduled jobs for one term and kind never overlap."""
-        return f"scheduled:{self.term_code}"
+        """Scheduled jobs of one kind for one term never overlap; different kinds never wait.
+
+        The kinds share nothing that needs ordering: a reconciliation writes enrollments, the
+        engagement scan drafts outreach, close of grading proposes grades. One kind that fails
+        or waits (a scan behind a slow model) must not hold up another.
+        """
+        return f"scheduled:{self.kind}:{self.term_code}"
 
 
 class ReconcileTerm(_ScheduledEvent):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,6 +56,32 @@ class Settings(BaseSettings):
         SecretStr(""),
         validation_alias=AliasChoices("BCA_OPENAI_API_KEY", "OPENAI_API_KEY"),
         description="API key for the chat model endpoint.",
+    )
+    model_timeout_seconds: float = Field(
+        8.0, gt=0, description="Longest wait for one model answer before the draft falls back."
+    )
+    model_max_retries: int = Field(
+        1,
+        ge=0,
+        description="Retries of a model call that failed retryably (connection refused, 429,"
+        " 5xx), within the draft; a timeout is not retried.",
+    )
+    model_token_field: Literal["auto", "max_tokens", "max_completion_tokens"] = Field(
+        "auto",
+        description="How the completion bound is sent: OpenAI's max_completion_tokens, or the"
+        " max_tokens that llama.cpp, vLLM and Ollama read (llama.cpp ignores the other and"
+        " generates until its context is full). auto: max_tokens when BCA_OPENAI_BASE_URL is set.",
+    )
+    model_concurrency: int = Field(
+        4, ge=1, description="Drafts requested from the model at once, per run."
+    )
+    model_breaker_failures: int = Field(
+        5,
+        ge=1,
+        description="Consecutive failed model calls after which drafts go to template mode.",
+    )
+    model_breaker_cooldown_seconds: float = Field(
+        60.0, ge=0, description="How long template mode lasts before the model is tried again."
     )
     auth_secret: SecretStr = Field(
         SecretStr(""),
@@ -130,6 +157,12 @@ class Settings(BaseSettings):
             database_url=f"sqlite:///{var}/app.db",
             checkpoint_url=str(var / "checkpoints.db"),
         )
+
+    def resolved_token_field(self) -> Literal["max_tokens", "max_completion_tokens"]:
+        """The request field that bounds a completion at the configured endpoint."""
+        if self.model_token_field != "auto":
+            return self.model_token_field
+        return "max_tokens" if self.openai_base_url else "max_completion_tokens"
 
     def resolved_checkpoint_url(self) -> str:
         """The checkpoint store, defaulting to a SQLite file beside the other embedded state."""

@@ -1,10 +1,12 @@
 """Prompts as versioned files, loaded by id.
 
 A prompt lives in ``prompts/templates/<name>.v<N>.md``: YAML front matter (id, version, purpose,
-inputs) and three sections, ``## system``, ``## user`` and ``## fallback``. The fallback is what
-template mode renders when no chat model is configured, so every prompt has a deterministic
-twin. Evals and audit records cite prompts as ``name@N``; an edit to a prompt is a new version
-file, so a regression suite can compare versions side by side.
+inputs, and the bounds of a model's answer: ``max_tokens``, optional ``stop`` sequences,
+``max_words`` and the inputs whose placeholders the answer must ``keep``) and three sections,
+``## system``, ``## user`` and ``## fallback``. The fallback is what template mode renders when
+no chat model is configured, so every prompt has a deterministic twin. Evals and audit records
+cite prompts as ``name@N``; an edit to a prompt is a new version file, so a regression suite can
+compare versions side by side.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from pathlib import Path
 
 import yaml
 from jinja2 import Environment, StrictUndefined, UndefinedError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ConfigurationError, NotFoundError, ValidationFailed
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 _FILE = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\.v(?P<version>\d+)\.md$")
 _SECTION = re.compile(r"^## (system|user|fallback)\s*$", re.MULTILINE)
+_FRONT_MATTER = frozenset(
+    {"id", "version", "purpose", "inputs", "max_tokens", "stop", "max_words", "keep"}
+)
 _JINJA = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
@@ -35,6 +40,12 @@ class Prompt(BaseModel):
     version: int = Field(ge=1)
     purpose: str
     inputs: tuple[str, ...]
+    max_tokens: int = Field(ge=1, le=4096, description="Completion tokens a model may spend.")
+    stop: tuple[str, ...] = Field((), description="Sequences that end the answer early.")
+    max_words: int | None = Field(None, ge=1, description="Longest acceptable answer, in words.")
+    keep: tuple[str, ...] = Field(
+        (), description="Inputs whose placeholders (e.g. <PERSON_1>) must survive in the answer."
+    )
     system: str
     user: str
     fallback: str
@@ -71,15 +82,32 @@ def _parse(path: Path) -> Prompt:
         raise ConfigurationError(f"{path}: missing sections {sorted(absent)}")
     if meta.get("id") != match["name"] or meta.get("version") != int(match["version"]):
         raise ConfigurationError(f"{path}: front matter id/version disagree with the file name")
-    return Prompt(
-        name=match["name"],
-        version=int(match["version"]),
-        purpose=str(meta.get("purpose", "")),
-        inputs=tuple(meta.get("inputs", ())),
-        system=sections["system"],
-        user=sections["user"],
-        fallback=sections["fallback"],
-    )
+    unknown = set(meta) - _FRONT_MATTER
+    if unknown:
+        raise ConfigurationError(f"{path}: unknown front matter {sorted(unknown)}")
+    if "max_tokens" not in meta:
+        raise ConfigurationError(f"{path}: front matter must declare max_tokens")
+    inputs = tuple(meta.get("inputs", ()))
+    keep = tuple(meta.get("keep", ()))
+    if not set(keep) <= set(inputs):
+        raise ConfigurationError(f"{path}: keep names inputs it does not declare")
+    try:
+        return Prompt(
+            name=match["name"],
+            version=int(match["version"]),
+            purpose=str(meta.get("purpose", "")),
+            inputs=inputs,
+            max_tokens=meta["max_tokens"],
+            stop=tuple(meta.get("stop", ())),
+            max_words=meta.get("max_words"),
+            keep=keep,
+            system=sections["system"],
+            user=sections["user"],
+            fallback=sections["fallback"],
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigurationError(f"{path}: {first['loc'][0]}: {first['msg']}") from None
 
 
 @cache

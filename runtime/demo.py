@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from agents.drafting.records import draft_figures
 from agents.events import (
     CloseGrading,
     Event,
@@ -32,6 +33,7 @@ from agents.events import (
 from core.clock import utcnow
 from core.db import make_engine
 from core.settings import Settings
+from runtime.draft_log import SqlDraftLog
 from runtime.inbox import Inbox
 from runtime.pipeline import AgentHandler, approval_queue
 from runtime.reconcile import reconcile_term
@@ -302,6 +304,7 @@ def replay_term_start(
 ) -> dict[str, Any]:
     """The whole replay; returns the summary figures (``bca demo --json`` prints them)."""
     replay = Replay(settings, sim, term, step)
+    started = utcnow()
     try:
         events = replay.events
         replay.process("sections published", events.sections())
@@ -344,6 +347,8 @@ def replay_term_start(
             "events_failed": counts["failed"],
             "events_dead": counts["dead"],
             "person_exceptions": len(replay.handler.pipeline.ledger.exceptions(10_000)),
+            "drafting": {"model": settings.model or None}
+            | draft_figures(SqlDraftLog(replay.inbox.engine).since(started)).model_dump(),
         }  # fmt: skip
     finally:
         replay.close()

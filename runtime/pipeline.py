@@ -45,6 +45,7 @@ from policies.pii.redactor import Redactor
 from policies.rbac import Principal
 from policies.scope import BannerDirectory
 from runtime.api.queue import GraphApprovalQueue
+from runtime.draft_log import SqlDraftLog
 from runtime.ledger import RunLedger
 from runtime.vaults import VaultStore
 from runtime.worker import Outcome as WorkOutcome
@@ -58,9 +59,17 @@ def _kind(values: Mapping[str, Any]) -> str | None:
     return str(event.get("kind")) if event.get("kind") else None
 
 
-def graph_deps(settings: Settings, audit: AuditLog) -> GraphDeps:
-    """The graphs' dependencies for the configured deployment, guarded by the default policy."""
-    return GraphDeps.from_settings(settings, Guard(load_default_policy(), audit))
+def graph_deps(settings: Settings, app_engine: Engine) -> GraphDeps:
+    """The graphs' dependencies for the configured deployment.
+
+    The default policy's guard over the app database's audit trail, and the drafter recording
+    into its ``model_calls`` (both tables are created if missing).
+    """
+    audit = AuditLog(app_engine)
+    audit.create()
+    drafts = SqlDraftLog(app_engine)
+    drafts.create_schema()
+    return GraphDeps.from_settings(settings, Guard(load_default_policy(), audit), drafts)
 
 
 def make_router() -> Router:
@@ -70,9 +79,7 @@ def make_router() -> Router:
     ``ToolContext`` as their context, as every caller of this graph does.
     """
     settings = get_settings()
-    audit = AuditLog(make_engine(settings.database_url))
-    audit.create()
-    return build_router(graph_deps(settings, audit))
+    return build_router(graph_deps(settings, make_engine(settings.database_url)))
 
 
 @dataclass
@@ -93,8 +100,6 @@ class Pipeline:
         """Everything from the ``BCA_`` settings; schemas of the app's own tables are created."""
         banner = make_engine(settings.banner_url, check=False, pool_pre_ping=True)
         app_engine = make_engine(settings.database_url, check=False, pool_pre_ping=True)
-        audit = AuditLog(app_engine)
-        audit.create()
         ledger = RunLedger(app_engine)
         ledger.create_schema()
         return cls(
@@ -103,7 +108,7 @@ class Pipeline:
             app_engine=app_engine,
             canvas=CanvasClient.from_settings(settings),
             redactor=Redactor.from_settings(settings),
-            deps=graph_deps(settings, audit),
+            deps=graph_deps(settings, app_engine),
             vaults=VaultStore.from_settings(settings, app_engine),
             ledger=ledger,
         )

@@ -35,6 +35,7 @@ from langgraph.runtime import Runtime
 from pydantic import ValidationError
 
 from agents.deps import GraphDeps
+from agents.drafting import DraftRequest, drafted_by
 from agents.events import CanvasSubmission, HoldPlaced, HoldReleased, ScanEngagement, parse_event
 from agents.routing import ROLES, Specialist
 from agents.rules.adapters import from_banner_standing, from_canvas_engagement
@@ -191,24 +192,33 @@ class _Assessor:
             self.policy,
         )
 
-    def __call__(self, state: AlertsState) -> dict[str, Any]:
+    def __call__(self, state: AlertsState, runtime: Runtime[ToolContext]) -> dict[str, Any]:
+        """Score every student, then draft the flagged ones' outreach concurrently."""
+        scored = [(s, self._assess(s, state["messages"])) for s in state["students"]]
+        flagged_students = [(s, risk) for s, risk in scored if risk.flagged]
+        drafts = self.deps.drafter.draft_many(
+            [
+                DraftRequest(
+                    prompt_ref=OUTREACH_PROMPT,
+                    variables={
+                        "student": student["name"],
+                        "course": f"your course (CRN {student['crn']})",
+                        "reasons": [r.explanation for r in risk.reasons],
+                        "advisor": "Your advisor",
+                    },
+                )
+                for student, risk in flagged_students
+            ],
+            runtime.context.vault,
+        )
         calls, flagged = [], []
-        for student in state["students"]:
-            risk = self._assess(student, state["messages"])
-            if not risk.flagged:
-                continue
+        for (student, risk), draft in zip(flagged_students, drafts, strict=True):
             reasons = [r.explanation for r in risk.reasons]
-            course = f"your course (CRN {student['crn']})"
-            draft = self.deps.drafter.draft(
-                OUTREACH_PROMPT,
-                {"student": student["name"], "course": course, "reasons": reasons,
-                 "advisor": "Your advisor"},
-            )  # fmt: skip
             call_id = f"outreach:{student['crn']}:{student['student']}"
             why = (
                 f"Early-alert score {risk.score:.2f} (flag at {self.policy.flag_at}) from: "
                 + "; ".join(f"{r.feature.value} +{r.contribution:.2f}" for r in risk.reasons)
-                + f". Drafted by {draft.model or 'template'} ({draft.prompt_ref})."
+                + f". {drafted_by(draft)}"
             )
             calls.append(
                 compose(

@@ -38,6 +38,7 @@ from langgraph.runtime import Runtime
 from pydantic import ValidationError
 
 from agents.deps import GraphDeps
+from agents.drafting import DraftRequest
 from agents.events import CanvasGradeChange, CloseGrading, parse_event
 from agents.routing import ROLES, Specialist
 from agents.rules.adapters import from_canvas_grading_standard
@@ -236,6 +237,7 @@ class _Planner:
     def __call__(self, state: GradesState, runtime: Runtime[ToolContext]) -> dict[str, Any]:
         term, ctx = state["term"], runtime.context
         calls, proposals, exceptions = [], [], []
+        to_post: list[tuple[str, GradeDecision]] = []
         figures = {"sections": 0, "proposed": 0, "unchanged": 0, "refused": 0, "missing": 0}
         figures["sections_without_course"] = 0
         named, unmatched = _named_student(state, ctx), False
@@ -273,26 +275,25 @@ class _Planner:
                     figures[kind] += 1
                     exceptions.append(_decision_exception(decision, term, crn))
                 elif decision.needs_posting:
-                    call_id = f"post:{crn}:{decision.sis_user_id}"
-                    calls.append(
-                        compose(
-                            "banner_post_grade",
-                            {
-                                "term": term,
-                                "crn": crn,
-                                "pidm": decision.pidm,
-                                "grade": decision.code,
-                            },
-                            call_id,
-                            self._reasoning(decision, term, crn),
-                        )
-                    )
-                    proposals.append(
-                        {"call_id": call_id, "crn": crn, "student": decision.sis_user_id,
-                         "code": decision.code}
-                    )  # fmt: skip
+                    to_post.append((crn, decision))
                 else:
                     figures["unchanged"] += 1
+        for (crn, decision), checks in zip(
+            to_post, self._explain(to_post, term, ctx), strict=True
+        ):
+            call_id = f"post:{crn}:{decision.sis_user_id}"
+            calls.append(
+                compose(
+                    "banner_post_grade",
+                    {"term": term, "crn": crn, "pidm": decision.pidm, "grade": decision.code},
+                    call_id,
+                    _reasoning(decision, checks),
+                )
+            )
+            proposals.append(
+                {"call_id": call_id, "crn": crn, "student": decision.sis_user_id,
+                 "code": decision.code}
+            )  # fmt: skip
         figures["proposed"] = len(calls)
         update: dict[str, Any] = {
             "messages": calls,
@@ -310,17 +311,14 @@ class _Planner:
             update |= finish("noop", detail, figures)
         return update
 
-    def _reasoning(self, decision: GradeDecision, term: str, crn: str) -> str:
-        """What the instructor reads: the rule's path and each anomaly in a drafted sentence."""
-        lines = [
-            f"Canvas final score {decision.score}% gives {decision.letter} under the course's "
-            f"grading scheme, Banner code {decision.code} (valid for the student's level); "
-            f"Banner holds {decision.banner_grade or 'no grade'}."
-        ]
-        for anomaly in decision.anomalies:
-            draft = self.deps.drafter.draft(
-                ANOMALY_PROMPT,
-                {
+    def _explain(
+        self, to_post: list[tuple[str, GradeDecision]], term: str, ctx: ToolContext
+    ) -> list[list[str]]:
+        """Each decision's anomalies in drafted sentences, drafted concurrently for the batch."""
+        requests = [
+            DraftRequest(
+                prompt_ref=ANOMALY_PROMPT,
+                variables={
                     "student": decision.sis_user_id,
                     "course": f"CRN {crn} ({term})",
                     "grade": decision.code,
@@ -328,8 +326,22 @@ class _Planner:
                     "evidence": anomaly.explanation,
                 },
             )
-            lines.append(f"- Check: {draft.text}")
-        return "\n".join(lines)
+            for crn, decision in to_post
+            for anomaly in decision.anomalies
+        ]
+        drafts = iter(self.deps.drafter.draft_many(requests, ctx.vault))
+        return [[next(drafts).text for _ in decision.anomalies] for _, decision in to_post]
+
+
+def _reasoning(decision: GradeDecision, checks: list[str]) -> str:
+    """What the instructor reads: the rule's path and each anomaly in a drafted sentence."""
+    lines = [
+        f"Canvas final score {decision.score}% gives {decision.letter} under the course's "
+        f"grading scheme, Banner code {decision.code} (valid for the student's level); "
+        f"Banner holds {decision.banner_grade or 'no grade'}."
+    ]
+    lines += [f"- Check: {text}" for text in checks]
+    return "\n".join(lines)
 
 
 def _exception(kind: str, result: CallResult | None, term: str, crn: str) -> dict[str, Any]:

@@ -29,9 +29,12 @@ from policies.pii.models import PiiType
 TOKEN_RE = re.compile(r"<(" + "|".join(t.value for t in PiiType) + r")_(\d+)>")
 
 
+_NUMBERS = frozenset({PiiType.PHONE, PiiType.SSN, PiiType.PIDM})
+
+
 def _key(kind: PiiType, value: str) -> str:
     """Normalise a value so trivially different spellings of it share one token."""
-    if kind in (PiiType.PHONE, PiiType.SSN, PiiType.PIDM):
+    if kind in _NUMBERS:
         digits = re.sub(r"\D", "", value)
         if kind is PiiType.PHONE and len(digits) == 11 and digits.startswith("1"):
             digits = digits[1:]
@@ -82,6 +85,26 @@ class PseudonymVault:
                 f"draft contains pseudonyms this run never issued: {', '.join(unknown)}"
             )
         return TOKEN_RE.sub(lambda m: self._by_token[m.group(0)], text)
+
+    def revealed_in(self, text: str) -> list[PiiType]:
+        """The kinds of this run's real values that ``text`` spells out (a leak, if any).
+
+        Names, IDs and e-mails the run pseudonymized must never come back in a model's answer:
+        the model never saw them, so one that does is a guess or an injection. Numbers (phones,
+        SSNs, PIDMs) are left to the pattern recognizers: a bare number in a draft is usually a
+        CRN or a count.
+        """
+        folded = " ".join(text.replace("’", "'").split()).casefold()
+        with self._lock:
+            keys = list(self._by_key)
+        found = {
+            kind
+            for kind, key in keys
+            if kind not in _NUMBERS
+            and len(key) >= 3
+            and re.search(rf"(?<!\w){re.escape(key)}(?!\w)", folded)
+        }
+        return sorted(found, key=lambda kind: kind.value)
 
     def summary(self) -> dict[str, Any]:
         """What may be shown about the vault: its run and how many tokens of each kind."""

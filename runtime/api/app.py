@@ -35,6 +35,7 @@ from runtime.api.queue import (
     RequestExpired,
 )
 from runtime.api.services import Services
+from runtime.draft_log import SqlDraftLog
 from runtime.inbox import Inbox, InvalidTransition
 from runtime.intake.canvas import LiveEventsConfig
 from runtime.intake.ethos import EthosConfig
@@ -95,6 +96,7 @@ def create_app(
     banner_engine = make_engine(settings.banner_url, check=False, pool_pre_ping=True)
     inbox = Inbox(app_engine)
     audit_log = AuditLog(app_engine)
+    drafts = SqlDraftLog(app_engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,6 +104,7 @@ def create_app(
             inbox.create_schema()
             audit_log.create()
             RunLedger(app_engine).create_schema()
+            drafts.create_schema()
             with approval_queue(settings) as queue:
                 app.state.services = Services(
                     settings=settings,
@@ -113,6 +116,7 @@ def create_app(
                     reparse=reparser(
                         canvas_config=LiveEventsConfig(), ethos_ids=EthosConfig().resolver()
                     ),
+                    drafts=drafts,
                 )
                 yield
         finally:

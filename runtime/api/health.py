@@ -2,7 +2,9 @@
 
 Checked on each call: the app database (inbox, audit trail), Banner, and the broker when one is
 configured. Any one down gives 503 naming it, so a load balancer stops routing here and an
-operator sees which dependency to look at; the others are still reported.
+operator sees which dependency to look at; the others are still reported. The drafter's state
+(the model, or template mode while its circuit breaker cools down) is reported beside them but
+never makes the service unavailable: drafts fall back to templates and the rules go on.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import Engine, text
 from starlette.concurrency import run_in_threadpool
 
 from runtime.api.services import Deps
+from runtime.draft_log import DrafterStatus, drafter_status
 
 CHECK_TIMEOUT_SECONDS = 3.0
 
@@ -39,6 +42,7 @@ class Health(BaseModel):
 
     status: Literal["ok", "unavailable"]
     components: dict[str, Component]
+    drafter: DrafterStatus | None = None
 
 
 def _ping_database(engine: Engine) -> None:
@@ -83,7 +87,10 @@ async def health(deps: Deps) -> JSONResponse:
     results = await asyncio.gather(*(_check(p) for p in probes.values()))
     components = dict(zip(probes, results, strict=True))
     ok = all(c.ok for c in components.values())
-    body = Health(status="ok" if ok else "unavailable", components=components)
+    drafter = None
+    if components["app_database"].ok:
+        drafter = await run_in_threadpool(drafter_status, deps.settings, deps.drafts)
+    body = Health(status="ok" if ok else "unavailable", components=components, drafter=drafter)
     return JSONResponse(
         body.model_dump(mode="json"),
         status_code=status.HTTP_200_OK if ok else status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -1,7 +1,9 @@
 """``GET /metrics`` in the Prometheus text format, from a registry owned by one app.
 
 Request counts and latency by route template (not raw path, so ids do not explode the label
-set), plus figures read at scrape time: inbox events by status and approvals pending. Each app
+set), plus figures read at scrape time: inbox events by status, approvals pending, and the
+drafter's (whether it is in template mode; calls, fallbacks by reason, tokens and latency over
+the newest drafts of every process). Each app
 has its own registry, so several apps in one process (tests) never share counters.
 """
 
@@ -17,7 +19,9 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from agents.drafting import draft_figures
 from runtime.api.services import Services
+from runtime.draft_log import drafter_status
 
 router = APIRouter(tags=["operations"])
 
@@ -40,6 +44,40 @@ class StateCollector(Collector):
             "Approval requests waiting for a person.",
             value=services.desk.count(),
         )
+        yield from _drafting(services)
+
+
+DRAFT_WINDOW = 5000
+"""Drafts the drafting figures are taken over (the newest, of every process)."""
+
+
+def _drafting(services: Services) -> Iterator[Metric]:
+    status = drafter_status(services.settings, services.drafts)
+    yield GaugeMetricFamily(
+        "bca_drafter_template_mode",
+        "1 while drafts come from templates (no model, or the circuit breaker is open).",
+        value=0 if status.mode == "model" else 1,
+    )
+    figures = draft_figures(services.drafts.newest(DRAFT_WINDOW))
+    window = f"over the newest {DRAFT_WINDOW} drafts"
+    yield GaugeMetricFamily("bca_model_calls", f"Model calls {window}.", value=figures.model_calls)
+    fallbacks = GaugeMetricFamily(
+        "bca_draft_fallbacks", f"Drafts the template wrote, by reason, {window}.", labels=["reason"]
+    )
+    for reason, count in figures.fallbacks.items():
+        fallbacks.add_metric([reason], count)
+    yield fallbacks
+    tokens = GaugeMetricFamily("bca_model_tokens", f"Model tokens {window}.", labels=["direction"])
+    tokens.add_metric(["in"], figures.tokens_in)
+    tokens.add_metric(["out"], figures.tokens_out)
+    yield tokens
+    latency = GaugeMetricFamily(
+        "bca_model_latency_ms", f"Model call latency quantiles {window}.", labels=["quantile"]
+    )
+    for quantile, value in (("0.5", figures.latency_p50_ms), ("0.95", figures.latency_p95_ms)):
+        if value is not None:
+            latency.add_metric([quantile], value)
+    yield latency
 
 
 class Metrics:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from core.settings import Settings
 from policies.audit import AuditLog
 from runtime.api.queue import ApprovalDesk
+from runtime.draft_log import SqlDraftLog
 from runtime.inbox import Inbox, Reparser
 
 
@@ -29,6 +30,7 @@ class Services:
     audit: AuditLog
     desk: ApprovalDesk
     reparse: Reparser
+    drafts: SqlDraftLog
 
 
 def services(request: Request) -> Services:

@@ -47,9 +47,25 @@ def demo(
     sections: Annotated[int, typer.Option(min=1, help="Sections, if Banner is empty.")] = (
         DEMO_SECTIONS
     ),
+    model_url: Annotated[
+        str,
+        typer.Option(
+            help="Draft with the model at this OpenAI-compatible base URL (e.g."
+            " http://127.0.0.1:8901/v1) instead of BCA_OPENAI_BASE_URL / template mode.",
+        ),
+    ] = "",
+    model: Annotated[
+        str, typer.Option(help="Model name at --model-url (default: the first it lists).")
+    ] = "",
 ) -> None:
     """Replay a term start end to end on the embedded default and summarise it."""
     from runtime.demo import embedded_world, replay_term_start
+
+    settings = get_settings()
+    if model_url:
+        settings = settings.model_copy(
+            update={"openai_base_url": model_url, "model": model or served_model(model_url)}
+        )
 
     console = Console(stderr=as_json)
     columns = (
@@ -67,7 +83,7 @@ def demo(
             progress.update(tasks[phase], completed=done, total=total)  # type: ignore[arg-type]
 
         setup = progress.add_task("Banner, Canvas simulator, users", total=1)
-        with embedded_world(get_settings(), students=students, sections=sections) as world:
+        with embedded_world(settings, students=students, sections=sections) as world:
             progress.update(setup, completed=1)
             settings, sim, term = world
             summary = replay_term_start(settings, sim, term, step)
@@ -79,6 +95,21 @@ def demo(
         table.add_row(name, json.dumps(value) if isinstance(value, dict) else str(value))
     console.print(table)
     console.print("Now run `bca up` to decide the pending approvals in the dashboard.")
+
+
+def served_model(base_url: str) -> str:
+    """The first model an OpenAI-compatible endpoint lists, or ``default`` if it lists none.
+
+    An endpoint that does not answer still gets the demo run: every draft then falls back to
+    its template, labelled, which is what the demo is there to show.
+    """
+    import httpx
+
+    try:
+        listed = httpx.get(f"{base_url.rstrip('/')}/models", timeout=5).json()["data"]
+        return str(listed[0]["id"])
+    except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError):
+        return "default"
 
 
 def login_tokens(settings: Settings, term: str) -> list[tuple[str, str, str]]:

@@ -3,7 +3,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langchain_openai import ChatOpenAI
 
-from agents.model import TEMPLATE_MODE_LABEL, Drafter, chat_model_from_settings
+from agents.drafting import TEMPLATE_MODE_LABEL, Drafter, chat_model_from_settings
 from core.errors import NotFoundError, ValidationFailed
 from core.settings import Settings
 from prompts import all_prompts, load_prompt

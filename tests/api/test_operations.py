@@ -11,11 +11,14 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from agents.drafting import DraftRecord
 from agents.events import RegistrationAdded
 from app import create_app
+from core.clock import utcnow
 from core.db import make_engine
 from policies.audit import audit_events
 from policies.rbac import Role
+from runtime.draft_log import SqlDraftLog
 from runtime.inbox import Inbox
 from tests.api.conftest import TERM
 from tests.runtime.test_runtime_webhook import envelope
@@ -152,3 +155,40 @@ def test_through_uvicorn_with_latency_figures(server, settings, token, people):
     figures = {"approvals_ms": _percentiles(approvals), "webhook_ms": _percentiles(webhook)}
     print(f"\nuvicorn p50/p99 (ms): {figures}")
     assert figures["webhook_ms"][1] < 250  # generous for CI; the bench holds the 50 ms target
+
+
+def _failed_draft(at) -> DraftRecord:
+    return DraftRecord(
+        at=at, prompt_ref="outreach_draft@1", model="sim", outcome="timeout",
+        attempted=True, failed=True, latency_ms=8000.0,
+    )  # fmt: skip
+
+
+def test_health_names_template_mode_without_a_model(client):
+    assert client.get("/health").json()["drafter"] == {
+        "mode": "template", "model": None, "until": None, "consecutive_failures": 0
+    }  # fmt: skip
+
+
+def test_health_and_metrics_show_the_drafter_cooling_down_after_failed_calls(settings, desk):
+    configured = settings.model_copy(
+        update={"model": "sim", "openai_base_url": "http://127.0.0.1:9/v1",
+                "model_breaker_failures": 2, "model_breaker_cooldown_seconds": 600}
+    )  # fmt: skip
+    app = create_app(configured, approval_queue=lambda _s: nullcontext(_EmptyQueue()))
+    with TestClient(app) as client:
+        assert client.get("/health").json()["drafter"]["mode"] == "model"
+        log = SqlDraftLog(make_engine(configured.database_url))
+        log.record(_failed_draft(utcnow()))
+        assert client.get("/health").json()["drafter"]["consecutive_failures"] == 1
+        log.record(_failed_draft(utcnow()))
+        response = client.get("/health")
+        text = client.get("/metrics").text
+    assert response.status_code == 200  # a model outage is not a service outage
+    drafter = response.json()["drafter"]
+    assert drafter["mode"] == "cooling_down" and drafter["consecutive_failures"] == 2
+    assert drafter["until"] is not None
+    assert "bca_drafter_template_mode 1.0" in text
+    assert "bca_model_calls 2.0" in text
+    assert 'bca_draft_fallbacks{reason="timeout"} 2.0' in text
+    assert 'bca_model_latency_ms{quantile="0.95"} 8000.0' in text

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from agents.events import CloseGrading, ScanEngagement
 from core.errors import NotFoundError, ValidationFailed
 from runtime.inbox import Inbox, InvalidTransition, RetryPolicy, transition
 from tests.runtime.helpers import T0, reg
@@ -56,6 +57,20 @@ def test_later_event_waits_while_earlier_is_unfinished(inbox: Inbox) -> None:
     assert inbox.claim("b", limit=10, lease=LEASE) == [], "a retrying event still blocks"
     inbox.bury("e1", "gave up")
     assert [r.event_id for r in inbox.claim("b", limit=10, lease=LEASE)] == ["e2"]
+
+
+def test_a_failing_scan_never_holds_up_the_terms_close_of_grading(inbox: Inbox) -> None:
+    term = "202610"
+    scan = ScanEngagement(event_id="scan", occurred_at=T0, term_code=term)
+    close = CloseGrading(event_id="close", occurred_at=T0 + timedelta(minutes=30), term_code=term)
+    later_scan = ScanEngagement(
+        event_id="scan2", occurred_at=T0 + timedelta(hours=1), term_code=term
+    )
+    inbox.store_many([scan, close, later_scan], source="scheduler")
+    claimed = inbox.claim("a", limit=10, lease=LEASE)
+    assert {r.event_id for r in claimed} == {"scan", "close"}, "different kinds run side by side"
+    inbox.fail("scan", "the model timed out")
+    assert inbox.claim("b", limit=10, lease=LEASE) == [], "the next scan waits for the first"
 
 
 def test_retry_with_backoff_then_dead(app_url: str) -> None:

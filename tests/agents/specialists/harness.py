@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
 from sqlalchemy import Engine
 
 from agents.approvals import PendingApproval
 from agents.deps import GraphDeps
-from agents.model import Drafter
+from agents.drafting import Drafter
 from agents.toolbox import ToolContext
 from core.ids import course_sis_id, section_sis_id
 from policies.guard import Guard
@@ -31,6 +33,23 @@ NOW = datetime(2026, 2, 2, 12, tzinfo=UTC)
 def drafting_model(text: str) -> ScriptedModel:
     """A scripted model that answers every drafting prompt with ``text`` (and records them)."""
     return ScriptedModel(messages=itertools.cycle([AIMessage(text)]))
+
+
+class AddressingModel(ScriptedModel):
+    """Answers every drafting prompt with ``reply``, its ``{student}`` the prompt's first
+    placeholder (as a model that keeps placeholders does), and records the prompts."""
+
+    reply: str = ""
+
+    def _generate(self, messages: list[Any], *args: Any, **kwargs: Any) -> Any:
+        self.seen.append(list(messages))
+        found = re.search(r"<PERSON_\d+>", str(messages[-1].content))
+        text = self.reply.replace("{student}", found.group(0) if found else "")
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
+
+
+def addressing_model(reply: str) -> AddressingModel:
+    return AddressingModel(messages=iter(()), reply=reply)
 
 
 def deps_with(guard: Guard, model: ScriptedModel | None) -> GraphDeps:

@@ -23,11 +23,11 @@ from policies.scope import BannerDirectory
 from sandbox.canvas.testing import SimulatorHandle
 from tests.agents.specialists.harness import (
     NOW,
+    addressing_model,
     agent_context,
     answer,
     canvas_course,
     deps_with,
-    drafting_model,
     person,
 )
 from tests.policies.agent_harness import ScriptedModel
@@ -37,7 +37,7 @@ from tools.canvas.client import CanvasClient
 
 # Two absent students make the course's own maximum, so page views barely count: lower bars.
 POLICY = RiskPolicy(advising_hold_code="AD", suggest_hold_at=0.6)
-MODEL_BODY = "Hello, I noticed some missed work this term. Could we meet this week?"
+MODEL_BODY = "Hello {student}, I noticed some missed work this term. Could we meet this week?"
 
 
 def _students(banner: Engine, cast: Cast) -> list[int]:
@@ -88,7 +88,7 @@ class Scan:
 
 @pytest.fixture
 def model() -> ScriptedModel:
-    return drafting_model(MODEL_BODY)
+    return addressing_model(MODEL_BODY)
 
 
 def test_outreach_edit_reject_approve_then_comments_and_holds(
@@ -102,11 +102,11 @@ def test_outreach_edit_reject_approve_then_comments_and_holds(
     assert {p.request.subject["student"] for p in pending} < set(scan.students)
     assert all(p.request.approver is Approver.STUDENT_ADVISOR for p in pending)
     first, second, *rest = pending
-    assert first.request.action_request.args["body"] == MODEL_BODY
-    assert "Early-alert score" in first.request.description
     student = first.request.subject["student"]
     assert isinstance(student, int)
     who = reads.person_by_pidm(banner_copy, student)
+    assert first.request.action_request.args["body"] == MODEL_BODY.format(student=who.first_name)
+    assert "Early-alert score" in first.request.description
     seen = "\n".join(str(m.content) for prompt in model.seen for m in prompt)
     assert "<PERSON_" in seen and (who.first_name or "?") not in seen
     assert str(student) not in seen and who.banner_id not in seen
@@ -121,7 +121,9 @@ def test_outreach_edit_reject_approve_then_comments_and_holds(
     )
     sent = [c.last_message for c in canvas.canvas.get_conversations()]
     assert len(sent) == len(pending) - 1
-    assert f"Hi {who.first_name}, let us talk." in sent and sent.count(MODEL_BODY) == len(rest)
+    tail = MODEL_BODY.split("{student}")[1]
+    drafted = [m for m in sent if m.startswith("Hello ") and m.endswith(tail)]
+    assert f"Hi {who.first_name}, let us talk." in sent and len(drafted) == len(rest)
 
     follow = scan.pending()
     assert len(result["__interrupt__"]) == len(follow)

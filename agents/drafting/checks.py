@@ -1,0 +1,112 @@
+"""A model's draft against its prompt's own rules, before any person sees it.
+
+The prompt file declares the bounds (:class:`prompts.Prompt`: ``max_words``, ``keep``); here
+they are checked, with two rules every draft obeys: it invents no placeholder the prompt did
+not contain (a ``<PERSON_9>`` would be re-identified as nobody, or as somebody else), and it
+holds no personal identifier (an e-mail, phone, SSN or Banner ID, or a real value of the run's
+vault). A draft that breaks one is replaced by the prompt's template, for that draft only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from policies.pii import PseudonymVault
+from policies.pii.patterns import (
+    BannerIdRecognizer,
+    EmailRecognizer,
+    PhoneRecognizer,
+    RegexRecognizer,
+    SsnRecognizer,
+)
+from prompts import Prompt
+
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
+
+
+class Violation(StrEnum):
+    """The ways a draft breaks its prompt's rules (the fallback reasons they become)."""
+
+    EMPTY = "empty"
+    TRUNCATED = "truncated"
+    PLACEHOLDER_DROPPED = "placeholder_dropped"
+    PLACEHOLDER_INVENTED = "placeholder_invented"
+    TOO_LONG = "too_long"
+    IDENTIFIER = "identifier"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A broken rule and the words that explain it on the approval."""
+
+    violation: Violation
+    detail: str
+
+
+class DraftChecker:
+    """Checks drafts; the identifier recognizers are built once per drafter."""
+
+    def __init__(self, banner_id_pattern: str) -> None:
+        self._identifiers: tuple[RegexRecognizer, ...] = (
+            EmailRecognizer(),
+            PhoneRecognizer(),
+            SsnRecognizer(),
+            BannerIdRecognizer(banner_id_pattern),
+        )
+
+    def check(
+        self,
+        text: str,
+        prompt: Prompt,
+        variables: Mapping[str, object],
+        vault: PseudonymVault | None = None,
+        *,
+        finish_reason: str | None = None,
+    ) -> Finding | None:
+        """The first rule ``text`` breaks, or None when it may go to a person.
+
+        ``finish_reason`` is the model's: ``length`` means it was cut off at ``max_tokens``,
+        mid-sentence, however short the text looks.
+        """
+        if finish_reason == "length":
+            return Finding(
+                Violation.TRUNCATED,
+                f"the model's draft was cut off at {prompt.max_tokens} tokens",
+            )
+        if not text.strip():
+            return Finding(Violation.EMPTY, "the model's draft was empty")
+        given = set(
+            PLACEHOLDER.findall(
+                prompt.render("system", variables) + prompt.render("user", variables)
+            )
+        )
+        used = set(PLACEHOLDER.findall(text))
+        invented = sorted(used - given)
+        if invented:
+            return Finding(
+                Violation.PLACEHOLDER_INVENTED, f"the model's draft invented {invented[0]}"
+            )
+        for name in prompt.keep:
+            for token in PLACEHOLDER.findall(str(variables.get(name, ""))):
+                if token not in used:
+                    return Finding(
+                        Violation.PLACEHOLDER_DROPPED, f"the model's draft dropped {token}"
+                    )
+        words = len(text.split())
+        if prompt.max_words is not None and words > prompt.max_words:
+            return Finding(
+                Violation.TOO_LONG,
+                f"the model's draft had {words} words (limit {prompt.max_words})",
+            )
+        kinds = {r.entity.value for r in self._identifiers if next(r.find(text), None)}
+        if vault is not None:
+            kinds |= {kind.value for kind in vault.revealed_in(text)}
+        if kinds:
+            shown = ", ".join(sorted(kinds))
+            return Finding(
+                Violation.IDENTIFIER, f"the model's draft held a personal identifier ({shown})"
+            )
+        return None

@@ -3,15 +3,19 @@ advisor approves, edits or rejects → advising comment → a suggested hold the
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import httpx
 import pytest
+from langchain_openai import ChatOpenAI
 from langgraph.checkpoint.memory import InMemorySaver
 from sqlalchemy import Engine, text
 
 from agents.approvals import PendingApproval, answer_all, decide, outstanding
+from agents.deps import GraphDeps
+from agents.drafting import BreakerPolicy, Drafter, DrafterLimits
 from agents.events import HoldPlaced, ScanEngagement
 from agents.rules.risk import RiskPolicy
 from agents.specialists import alerts
@@ -21,6 +25,8 @@ from policies.pii import Redactor
 from policies.rbac import Principal, Role
 from policies.scope import BannerDirectory
 from sandbox.canvas.testing import SimulatorHandle
+from sandbox.model.script import Rule
+from sandbox.model.testing import running_model_sim
 from tests.agents.specialists.harness import (
     NOW,
     addressing_model,
@@ -50,6 +56,7 @@ class Scan:
     def __init__(
         self, guard: Guard, banner: Engine, redactor: Redactor, canvas: CanvasClient,
         sim: SimulatorHandle, cast: Cast, model: ScriptedModel | None,
+        drafter: Drafter | None = None,
     ) -> None:  # fmt: skip
         self.students = _students(banner, cast)
         course = canvas_course(canvas, banner, cast.term, cast.section, dict.fromkeys(
@@ -59,7 +66,8 @@ class Scan:
             json={"days": 21, "seed": 3, "profiles": {"engaged": 0.6, "absent": 0.4}},
             headers={"Authorization": f"Bearer {sim.token}"},
         ).raise_for_status()
-        self.app = alerts.build(deps_with(guard, model), POLICY, InMemorySaver())
+        deps = GraphDeps(guard=guard, drafter=drafter) if drafter else deps_with(guard, model)
+        self.app = alerts.build(deps, POLICY, InMemorySaver())
         self.ctx = agent_context(Role.ALERT, cast.term, banner, redactor, canvas)
         self.thread = "scan"
         event = ScanEngagement(event_id="scan-1", occurred_at=NOW, term_code=cast.term)
@@ -170,6 +178,35 @@ def test_template_mode_outreach_is_reidentified_only_when_sent(
     [conversation] = canvas.canvas.get_conversations()
     assert f"Hi {who.first_name}," in conversation.last_message
     assert "<PERSON_" not in conversation.last_message
+
+
+def test_a_model_that_never_answers_still_leaves_every_outreach_waiting_labelled(
+    guard: Guard, banner_copy: Engine, redactor: Redactor, canvas: CanvasClient,
+    sim: SimulatorHandle, cast: Cast,
+) -> None:  # fmt: skip
+    with running_model_sim([Rule(hang=True)]) as model_sim:
+        model = ChatOpenAI(
+            model="sim", base_url=model_sim.base_url, api_key="x", timeout=0.5, max_retries=0
+        )
+        drafter = Drafter(
+            model, "sim",
+            limits=DrafterLimits(timeout_seconds=0.5, concurrency=2,
+                                 breaker=BreakerPolicy(failures=2)),
+        )  # fmt: skip
+        started = time.monotonic()
+        scan = Scan(guard, banner_copy, redactor, canvas, sim, cast, None, drafter)
+        elapsed = time.monotonic() - started
+        asked = model_sim.stats()["requests"]
+    pending = scan.pending()
+    # Two concurrent drafts time out; a third may start before the second's failure is
+    # recorded; every later one finds the breaker open and never asks the model.
+    assert len(pending) >= 4 and 2 <= asked <= 3
+    bodies = [p.request.action_request.args["body"] for p in pending]
+    timed_out = "[drafted from the template: the model did not answer in 0.5 s]"
+    skipped = "[drafted from the template: the model failed 2 times in a row"
+    assert sum(b.startswith(timed_out) for b in bodies) == asked
+    assert sum(b.startswith(skipped) for b in bodies) == len(bodies) - asked
+    assert elapsed < 10  # one timeout for two concurrent drafts, not one per student
 
 
 def test_a_hold_event_is_a_defined_noop(guard: Guard, banner: Engine, redactor: Redactor) -> None:

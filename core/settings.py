@@ -83,6 +83,19 @@ class Settings(BaseSettings):
     model_breaker_cooldown_seconds: float = Field(
         60.0, ge=0, description="How long template mode lasts before the model is tried again."
     )
+    chroma_url: str = Field(
+        "",
+        description="URL of a chromadb server holding the knowledge base (many workers);"
+        " empty: an embedded persistent store under var/chroma (one writer).",
+    )
+    kb_collection: str = Field("bca_kb", description="Collection of the knowledge base.")
+    kb_min_score: float = Field(
+        0.35,
+        ge=0,
+        le=1,
+        description="Cosine similarity below which a knowledge-base passage does not count as"
+        " an answer (the chatbot then says it does not know and offers a person).",
+    )
     auth_secret: SecretStr = Field(
         SecretStr(""),
         description="HS256 key of locally minted API tokens (`bca token`); empty: a random key "

@@ -96,6 +96,16 @@ class Settings(BaseSettings):
         description="Cosine similarity below which a knowledge-base passage does not count as"
         " an answer (the chatbot then says it does not know and offers a person).",
     )
+    chat_max_steps: int = Field(
+        4, ge=1, le=12, description="Model tool-calling rounds per chat turn before a hand-off."
+    )
+    chat_crisis_resources: str = Field(
+        "If you are in danger or thinking about harming yourself, call or text 988 (Suicide and"
+        " Crisis Lifeline) or call 911 now. Campus Counseling Center, 24/7: 555-0100."
+        " Campus Police emergency line: 555-0199. Title IX Office: 555-0142.",
+        description="What the chatbot tells a student whose message is sensitive (self-harm,"
+        " threats, harassment, a medical emergency), before a person follows up.",
+    )
     auth_secret: SecretStr = Field(
         SecretStr(""),
         description="HS256 key of locally minted API tokens (`bca token`); empty: a random key "

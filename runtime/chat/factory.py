@@ -18,15 +18,14 @@ from runtime.pipeline import Pipeline
 from runtime.scheduler import active_terms
 
 
-def support_agent(settings: Settings, pipeline: Pipeline) -> ChatAgent:
+def support_agent(settings: Settings) -> ChatAgent:
     """The configured support agent (``agents.support.agent.SupportAgent``).
 
     Until that module lands, the chat answers 503 saying so rather than pretending.
     """
     raise ServiceUnavailable(
         "the support agent is not wired yet: runtime/chat/factory.support_agent must build "
-        f"agents.support.agent.SupportAgent (model {settings.model or 'template mode'!r}, "
-        f"Banner {pipeline.banner.url.render_as_string()})"
+        f"agents.support.agent.SupportAgent (model: {settings.model or 'template mode'})"
     )
 
 
@@ -36,12 +35,8 @@ def build_chat_service(settings: Settings, *, agent: ChatAgent | None = None) ->
     The tool contexts are the pipeline's (the same Banner engine, Canvas client and redactor
     the other agents get); ``close_resources()`` disposes them.
     """
+    chosen = agent if agent is not None else support_agent(settings)
     pipeline = Pipeline.from_settings(settings)
-    try:
-        chosen = agent if agent is not None else support_agent(settings, pipeline)
-    except BaseException:
-        pipeline.dispose()
-        raise
     audit = AuditLog(pipeline.app_engine)
     audit.create()
     conversations = ConversationStore(pipeline.app_engine)

@@ -100,8 +100,11 @@ def create_app(
     approval_queue: QueueFactory = pipeline.approval_queue,
     chat_service: ChatFactory = build_chat_service,
 ) -> FastAPI:
-    """One app for one deployment; ``approval_queue`` opens the queue of paused graphs,
-    ``chat_service`` builds the support chat (on its first request)."""
+    """One app for one deployment.
+
+    ``approval_queue`` opens the queue of paused graphs; ``chat_service`` builds the support
+    chat on its first request.
+    """
     app_engine = make_engine(settings.database_url, check=False, pool_pre_ping=True)
     banner_engine = make_engine(settings.banner_url, check=False, pool_pre_ping=True)
     inbox = Inbox(app_engine)
@@ -165,4 +168,3 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
-

@@ -214,8 +214,7 @@ def sign_out(_form: CheckedForm) -> RedirectResponse:
 
 @router.get("", response_class=HTMLResponse)
 async def home(request: Request, deps: Deps, person: Person) -> Response:
-    """Approvers land on their queue, students on the chat, the help desk on its cases,
-    operators who approve nothing on the event monitor."""
+    """Where each person lands: their approvals, the chat, the help desk or the events."""
     landing = {Role.STUDENT: "chat", Role.HELPDESK: "support"}.get(person.role)
     if landing:
         return RedirectResponse(f"{COOKIE_PATH}/{landing}", status_code=status.HTTP_303_SEE_OTHER)

@@ -88,9 +88,7 @@ async def chat_post(
     chat = await run_in_threadpool(deps.chat.get)
     try:
         reply = await run_in_threadpool(
-            lambda: chat.ask(
-                pidm_of(person), message, conversation_id or None, term=person.term
-            )
+            lambda: chat.ask(pidm_of(person), message, conversation_id or None, term=person.term)
         )
     except MessageTooLong as exc:
         return await _chat_page(

@@ -57,7 +57,7 @@ class CaseDesk:
         t = support_cases
         now = utcnow()
         with self.engine.begin() as conn:
-            number = conn.execute(
+            number: int = conn.execute(
                 insert(t)
                 .values(
                     conversation_id=conversation_id,
@@ -76,9 +76,7 @@ class CaseDesk:
     def get(self, case_id: str) -> Case:
         """One case by reference."""
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(*_COLUMNS).where(support_cases.c.case_id == case_id)
-            ).first()
+            row = conn.execute(select(*_COLUMNS).where(support_cases.c.case_id == case_id)).first()
         if row is None:
             raise NotFoundError("case", case_id=case_id)
         return Case.model_validate(row._asdict())

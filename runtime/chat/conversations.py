@@ -120,9 +120,7 @@ class ConversationStore:
         if handed_off:
             values["handed_off"] = True
         with self.engine.begin() as conn:
-            conn.execute(
-                update(c).where(c.c.conversation_id == conversation_id).values(**values)
-            )
+            conn.execute(update(c).where(c.c.conversation_id == conversation_id).values(**values))
             last = conn.execute(
                 select(func.max(m.c.seq)).where(m.c.conversation_id == conversation_id)
             ).scalar()

@@ -53,9 +53,8 @@ def chat_figures(engine: Engine, window: int = ANSWER_WINDOW) -> ChatFigures:
                 func.count().filter(c.c.handed_off.is_(True)),
             ).select_from(c)
         ).one()
-        reasons = dict(
-            conn.execute(select(k.c.reason, func.count()).group_by(k.c.reason)).tuples().all()
-        )
+        counted = select(k.c.reason, func.count().label("n")).group_by(k.c.reason)
+        reasons = {str(row.reason): int(row.n) for row in conn.execute(counted)}
         cases_open = conn.execute(
             select(func.count()).select_from(k).where(k.c.status == "open")
         ).scalar_one()
@@ -73,7 +72,7 @@ def chat_figures(engine: Engine, window: int = ANSWER_WINDOW) -> ChatFigures:
         handed_off=handed,
         deflection=deflected / closed if closed else None,
         cases_open=cases_open,
-        handoff_reasons={str(r): int(n) for r, n in reasons.items()},
+        handoff_reasons=reasons,
         answers=len(answers),
         latency_p50_ms=_quantile(latencies, 50),
         latency_p95_ms=_quantile(latencies, 95),

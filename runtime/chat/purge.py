@@ -15,7 +15,12 @@ from sqlalchemy import Engine, delete, exists, select
 
 from core.clock import utcnow
 from runtime.chat.service import thread_of
-from runtime.chat.tables import create_schema, support_cases, support_conversations, support_messages
+from runtime.chat.tables import (
+    create_schema,
+    support_cases,
+    support_conversations,
+    support_messages,
+)
 from runtime.vaults import metadata as vault_metadata
 from runtime.vaults import pii_vaults
 

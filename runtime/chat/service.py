@@ -71,9 +71,7 @@ class ChatRateLimited(BcaError):
     def __init__(self, limit: int, retry_after: int) -> None:
         self.limit = limit
         self.retry_after = retry_after
-        super().__init__(
-            f"more than {limit} messages a minute; try again in {retry_after} seconds"
-        )
+        super().__init__(f"more than {limit} messages a minute; try again in {retry_after} seconds")
 
 
 class CaseRef(BaseModel):
@@ -287,13 +285,11 @@ class ChatService:
             wait = (sent[-self.rate_per_minute] + RATE_WINDOW - now).total_seconds()
             raise ChatRateLimited(self.rate_per_minute, max(1, math.ceil(wait)))
 
-    def _turn(
-        self, ctx: ToolContext, text: str, thread: str
-    ) -> tuple[TurnResult, str | None]:
+    def _turn(self, ctx: ToolContext, text: str, thread: str) -> tuple[TurnResult, str | None]:
         """The agent's turn, or the honest fallback and the failure's kind."""
         try:
             return self.agent.answer(ctx, message=text, thread_id=thread), None
-        except Exception as exc:  # noqa: BLE001 - any failure becomes a case, never a 500
+        except Exception as exc:
             # The exception's text may quote the student's data: log and audit its kind only.
             log.warning("support agent failed in %s: %s", thread, type(exc).__name__)
             fallback = TurnResult(

@@ -222,3 +222,8 @@ def server(app: FastAPI) -> Iterator[str]:
     with serving(app, "api") as base:
         httpx.get(f"{base}/health", timeout=10)
         yield base
+
+
+# The support chat's fixtures (a scripted agent inside the real chat service); imported last
+# because they build on the fixtures above.
+from tests.api.chat_support import agent, chat_app, chat_client, redactor  # noqa: E402, F401

@@ -8,27 +8,18 @@ service around it is the real one (stores, cases, audit, vaults) over the test's
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
-import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from agents.support.models import Citation, Handoff, TranscriptLine, TurnResult
 from agents.toolbox import ToolContext
-from app import create_app
 from core.db import make_engine
 from core.settings import Settings
 from policies.audit import AuditLog
 from policies.pii.redactor import Redactor
-from policies.scope import BannerDirectory
-from runtime.api.queue import GraphApprovalQueue
 from runtime.chat import CaseDesk, ChatService, ConversationStore
 from runtime.vaults import VaultStore
-from tests.api.conftest import TERM, Desk
 
 HOLDS = Citation(
     chunk_id="registration-holds#2",
@@ -74,13 +65,9 @@ class FakeAgent:
         return turn
 
 
-@pytest.fixture(scope="session")
-def redactor(banner: Engine) -> Redactor:
-    """The real redactor over the sandbox's SPRIDEN names (built once: spaCy is slow to load)."""
-    return Redactor.from_settings(Settings(banner_url=str(banner.url)))
-
-
-def chat_service(settings: Settings, agent: FakeAgent, redactor: Redactor) -> ChatService:
+def chat_service(
+    settings: Settings, agent: FakeAgent, redactor: Redactor, term: str
+) -> ChatService:
     """The real service around ``agent`` over the test's databases."""
     app_engine = make_engine(settings.database_url)
     banner = make_engine(settings.banner_url)
@@ -98,7 +85,7 @@ def chat_service(settings: Settings, agent: FakeAgent, redactor: Redactor) -> Ch
         context=lambda principal, vault: ToolContext(
             principal=principal, banner=banner, redactor=redactor, vault=vault
         ),
-        current_term=lambda: TERM,
+        current_term=lambda: term,
         max_chars=settings.chat_max_chars,
         rate_per_minute=settings.chat_rate_per_minute,
         on_close=lambda: dispose(app_engine, banner),
@@ -108,26 +95,3 @@ def chat_service(settings: Settings, agent: FakeAgent, redactor: Redactor) -> Ch
 def dispose(*engines: Engine) -> None:
     for engine in engines:
         engine.dispose()
-
-
-@pytest.fixture
-def agent() -> FakeAgent:
-    return FakeAgent()
-
-
-@pytest.fixture
-def chat_app(
-    settings: Settings, desk: Desk, banner: Engine, agent: FakeAgent, redactor: Redactor
-) -> FastAPI:
-    queue = GraphApprovalQueue(desk.graph, desk.checkpointer, BannerDirectory(banner))
-    return create_app(
-        settings,
-        approval_queue=lambda _s: nullcontext(queue),
-        chat_service=lambda s: chat_service(s, agent, redactor),
-    )
-
-
-@pytest.fixture
-def chat_client(chat_app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(chat_app) as test_client:
-        yield test_client

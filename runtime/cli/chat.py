@@ -10,9 +10,8 @@ the group's default command, so ``purge`` stays a subcommand beside it.
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -22,20 +21,18 @@ from runtime.cli.api import parse_ttl
 class _AskByDefault(TyperGroup):
     """``bca chat …`` is ``bca chat ask …`` unless it names a subcommand."""
 
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        """Route anything that is not a subcommand's name to ``ask``."""
-        if args and args[0] not in self.commands:
+    # ``ctx`` is typer's vendored click Context, a type typer exports no public name for.
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Route anything that is neither a subcommand's name nor ``--help`` to ``ask``."""
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
             args = ["ask", *args]
-        return super().resolve_command(ctx, args)
+        return super().parse_args(ctx, args)
 
 
 chat_app = typer.Typer(
     cls=_AskByDefault,
     help="Ask the support assistant as a student; purge old conversations.",
     no_args_is_help=True,
-    context_settings={"ignore_unknown_options": True},
 )
 
 

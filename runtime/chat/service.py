@@ -178,12 +178,12 @@ class ChatService:
                 if turn.handoff
                 else None
             )
-            answer = turn.answer + (f"\n\nYour reference is {case.case_id}." if case else "")
+            reference = f"\n\nYour reference is {case.case_id}." if case else ""
             stored = _assistant_line(turn) or self.redactor.redact_text(turn.answer, vault).text
             self.conversations.append(
                 conversation_id,
                 "assistant",
-                stored + (f"\n\nYour reference is {case.case_id}." if case else ""),
+                stored + reference,
                 citations=turn.citations,
                 tools_used=turn.tools_used,
                 mode=turn.mode,
@@ -199,7 +199,7 @@ class ChatService:
         self._audit_turn(student_pidm, thread, conversation_id, turn, case, failure, latency_ms)
         return ChatReply(
             conversation_id=conversation_id,
-            answer=answer,
+            answer=turn.answer + reference,
             citations=turn.citations,
             tools_used=turn.tools_used,
             handoff=CaseRef(case_id=case.case_id, reason=case.reason) if case else None,

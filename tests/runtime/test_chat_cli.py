@@ -37,7 +37,7 @@ def banner_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def student(banner_url: str) -> int:
     engine = make_engine(banner_url)
     with engine.connect() as conn:
-        pidm = conn.execute(text("SELECT MIN(sgbstdn_pidm) FROM sgbstdn")).scalar_one()
+        pidm: int = conn.execute(text("SELECT MIN(sgbstdn_pidm) FROM sgbstdn")).scalar_one()
     engine.dispose()
     return int(pidm)
 

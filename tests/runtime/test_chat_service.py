@@ -138,8 +138,8 @@ def test_purge_deletes_what_is_old_and_finished(
         assert kept(handed.conversation_id) and kept(recent.conversation_id)
     assert (counts.conversations, counts.messages, counts.cases, counts.threads) == (2, 4, 1, 2)
     with engine.connect() as conn:
-        left = set(conn.execute(select(c.c.conversation_id)).scalars())
-        vaults = set(conn.execute(select(pii_vaults.c.thread_id)).scalars())
+        left: set[str] = set(conn.execute(select(c.c.conversation_id)).scalars())
+        vaults: set[str] = set(conn.execute(select(pii_vaults.c.thread_id)).scalars())
     assert left == {handed.conversation_id, recent.conversation_id}
     assert thread_of(STUDENT, done.conversation_id) not in vaults
     assert [case.status for case in service.cases.listed(("open",))] == ["open"]

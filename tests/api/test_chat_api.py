@@ -197,3 +197,12 @@ def test_metrics_carry_the_chat_figures(chat_client, token, people: People):
 
 def _engine(settings: Settings) -> Engine:
     return make_engine(settings.database_url)
+
+
+def test_without_a_wired_agent_the_chat_says_so_and_the_rest_serves(client, token, people):
+    student = token(Role.STUDENT, people.students[0])
+    response = ask(client, student, "hold?")
+    assert response.status_code == 503
+    assert "agents.support.agent.SupportAgent" in response.json()["detail"]
+    assert client.get("/health").status_code in (200, 503)
+    assert client.get("/metrics").status_code == 200

@@ -126,6 +126,14 @@ class Settings(BaseSettings):
     banner_id_pattern: str = Field(
         r"[A@]\d{8}", description="Regular expression of the institution's Banner IDs."
     )
+    chat_max_chars: int = Field(
+        4000, ge=1, description="Longest student chat message accepted (longer: HTTP 413)."
+    )
+    chat_rate_per_minute: int = Field(
+        10,
+        ge=1,
+        description="Chat messages one student may send per minute (more: HTTP 429, Retry-After).",
+    )
 
     canvas_templates: dict[str, int] = Field(
         default_factory=dict,

@@ -26,7 +26,7 @@ from core.errors import BcaError, NotFoundError, ServiceUnavailable, ValidationF
 from core.settings import Settings
 from policies.audit import AuditLog
 from runtime import pipeline
-from runtime.api import approvals, audit, dashboard, events, health, metrics
+from runtime.api import approvals, audit, chat, dashboard, events, health, metrics, support_pages
 from runtime.api.auth import TokenVerifier
 from runtime.api.queue import (
     ApprovalDesk,
@@ -34,7 +34,10 @@ from runtime.api.queue import (
     OutOfScope,
     RequestExpired,
 )
-from runtime.api.services import Services
+from runtime.api.services import LazyChat, Services
+from runtime.chat import ChatRateLimited, ChatService, MessageTooLong
+from runtime.chat.factory import build_chat_service
+from runtime.chat.tables import create_schema as create_chat_schema
 from runtime.draft_log import SqlDraftLog
 from runtime.inbox import Inbox, InvalidTransition
 from runtime.intake.canvas import LiveEventsConfig
@@ -45,6 +48,8 @@ from runtime.webhooks import webhooks_router
 
 QueueFactory = Callable[[Settings], AbstractContextManager[ApprovalQueue]]
 """Opens the approval queue for the app's lifetime (the checkpointer is a resource)."""
+ChatFactory = Callable[[Settings], ChatService]
+"""Builds the chat service on first use (the agent, the redactor, Canvas)."""
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -63,6 +68,7 @@ TAGS = [
     {"name": "audit", "description": "The tamper-evident audit trail (registrar, admin)."},
     {"name": "webhooks", "description": "Canvas Live Events intake."},
     {"name": "operations", "description": "Health and Prometheus metrics."},
+    {"name": "chat", "description": "The student support assistant and its help desk."},
     {"name": "dashboard", "description": "Server-rendered pages for people."},
 ]
 
@@ -89,14 +95,22 @@ async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def create_app(
-    settings: Settings, *, approval_queue: QueueFactory = pipeline.approval_queue
+    settings: Settings,
+    *,
+    approval_queue: QueueFactory = pipeline.approval_queue,
+    chat_service: ChatFactory = build_chat_service,
 ) -> FastAPI:
-    """One app for one deployment; ``approval_queue`` opens the queue of paused graphs."""
+    """One app for one deployment.
+
+    ``approval_queue`` opens the queue of paused graphs; ``chat_service`` builds the support
+    chat on its first request.
+    """
     app_engine = make_engine(settings.database_url, check=False, pool_pre_ping=True)
     banner_engine = make_engine(settings.banner_url, check=False, pool_pre_ping=True)
     inbox = Inbox(app_engine)
     audit_log = AuditLog(app_engine)
     drafts = SqlDraftLog(app_engine)
+    lazy_chat = LazyChat(chat_service, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -105,6 +119,7 @@ def create_app(
             audit_log.create()
             RunLedger(app_engine).create_schema()
             drafts.create_schema()
+            create_chat_schema(app_engine)
             with approval_queue(settings) as queue:
                 app.state.services = Services(
                     settings=settings,
@@ -117,9 +132,11 @@ def create_app(
                         canvas_config=LiveEventsConfig(), ethos_ids=EthosConfig().resolver()
                     ),
                     drafts=drafts,
+                    chat=lazy_chat,
                 )
                 yield
         finally:
+            lazy_chat.close()
             app_engine.dispose()
             banner_engine.dispose()
 
@@ -135,6 +152,8 @@ def create_app(
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     app.add_exception_handler(BcaError, _project_error)
     app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(MessageTooLong, chat.too_long)
+    app.add_exception_handler(ChatRateLimited, chat.rate_limited)
     app.include_router(webhooks_router(inbox, LiveEventsConfig()))
     for router in (
         health.router,
@@ -142,9 +161,10 @@ def create_app(
         approvals.router,
         events.router,
         audit.router,
+        chat.router,
         dashboard.router,
+        support_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
-

@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from core.errors import BcaError, NotFoundError
 from policies.approvals import ApprovalRequest
-from policies.rbac import Principal
+from policies.rbac import Principal, Role
 from runtime.api.approvals import DecisionBody, detail_of
 from runtime.api.audit import latest, verification
 from runtime.api.auth import (
@@ -214,7 +214,10 @@ def sign_out(_form: CheckedForm) -> RedirectResponse:
 
 @router.get("", response_class=HTMLResponse)
 async def home(request: Request, deps: Deps, person: Person) -> Response:
-    """Approvers land on their queue; operators who approve nothing on the event monitor."""
+    """Where each person lands: their approvals, the chat, the help desk or the events."""
+    landing = {Role.STUDENT: "chat", Role.HELPDESK: "support"}.get(person.role)
+    if landing:
+        return RedirectResponse(f"{COOKIE_PATH}/{landing}", status_code=status.HTTP_303_SEE_OTHER)
     if person.role not in APPROVER_ROLES:
         return RedirectResponse(f"{COOKIE_PATH}/events", status_code=status.HTTP_303_SEE_OTHER)
     return await _queue(request, deps, person)

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agents.drafting import draft_figures
 from runtime.api.services import Services
+from runtime.chat.figures import ANSWER_WINDOW, chat_figures
 from runtime.draft_log import drafter_status
 
 router = APIRouter(tags=["operations"])
@@ -45,6 +46,7 @@ class StateCollector(Collector):
             value=services.desk.count(),
         )
         yield from _drafting(services)
+        yield from _chat(services)
 
 
 DRAFT_WINDOW = 5000
@@ -78,6 +80,41 @@ def _drafting(services: Services) -> Iterator[Metric]:
         if value is not None:
             latency.add_metric([quantile], value)
     yield latency
+
+
+def _chat(services: Services) -> Iterator[Metric]:
+    figures = chat_figures(services.app_engine)
+    window = f"over the newest {ANSWER_WINDOW} answers"
+    yield GaugeMetricFamily(
+        "bca_chat_conversations", "Support chat conversations kept.", value=figures.conversations
+    )
+    if figures.deflection is not None:
+        yield GaugeMetricFamily(
+            "bca_chat_deflection",
+            "Share of closed conversations that ended without a hand-off.",
+            value=figures.deflection,
+        )
+    yield GaugeMetricFamily(
+        "bca_chat_cases_open", "Help-desk cases waiting for a person.", value=figures.cases_open
+    )
+    reasons = GaugeMetricFamily(
+        "bca_chat_handoffs", "Hand-off cases kept, by reason.", labels=["reason"]
+    )
+    for reason, count in figures.handoff_reasons.items():
+        reasons.add_metric([reason], count)
+    yield reasons
+    latency = GaugeMetricFamily(
+        "bca_chat_answer_latency_ms", f"Answer latency quantiles {window}.", labels=["quantile"]
+    )
+    for quantile, value in (("0.5", figures.latency_p50_ms), ("0.95", figures.latency_p95_ms)):
+        if value is not None:
+            latency.add_metric([quantile], value)
+    yield latency
+    if figures.tokens_per_answer is not None:
+        yield GaugeMetricFamily(
+            "bca_chat_tokens_per_answer", f"Mean tokens per answer {window}.",
+            value=figures.tokens_per_answer,
+        )  # fmt: skip
 
 
 class Metrics:

@@ -6,7 +6,9 @@ of its parts) through ``Depends``, so a test builds the same app around its own 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,8 +17,38 @@ from sqlalchemy import Engine
 from core.settings import Settings
 from policies.audit import AuditLog
 from runtime.api.queue import ApprovalDesk
+from runtime.chat import ChatService
 from runtime.draft_log import SqlDraftLog
 from runtime.inbox import Inbox, Reparser
+
+
+@dataclass
+class LazyChat:
+    """The chat service, built on first use and closed with the app.
+
+    Building it loads the redactor's name directory and the agent, which the rest of the API
+    never needs; and a deployment whose agent cannot be built still serves everything else,
+    while the chat routes answer 503 saying why.
+    """
+
+    build: Callable[[Settings], ChatService]
+    settings: Settings
+    _service: ChatService | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self) -> ChatService:
+        """The service, built once (thread-safe: routes run in the thread pool)."""
+        with self._lock:
+            if self._service is None:
+                self._service = self.build(self.settings)
+            return self._service
+
+    def close(self) -> None:
+        """Release the service's connections, if it was ever built."""
+        with self._lock:
+            if self._service is not None:
+                self._service.close_resources()
+                self._service = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +63,7 @@ class Services:
     desk: ApprovalDesk
     reparse: Reparser
     drafts: SqlDraftLog
+    chat: LazyChat
 
 
 def services(request: Request) -> Services:

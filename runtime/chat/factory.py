@@ -1,42 +1,73 @@
 """The one place a deployment's chat service is built: ``bca chat``, the API and ``bca up``.
 
-Tests and the lead's agent come in through the same seam: :func:`build_chat_service` takes the
-agent, or builds the configured one with :func:`support_agent`.
+Tests come in through the same seam: :func:`build_chat_service` takes an agent, or builds the
+configured one with :func:`support_agent` (the packaged sentence embedding, the knowledge base,
+the model of ``BCA_MODEL`` or template mode, the guard and the checkpointer of the pipeline).
 """
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+from dataclasses import replace
 from datetime import date
 
+from agents.checkpoints import open_checkpointer
+from agents.drafting.model import chat_model_from_settings
+from agents.support.agent import SupportAgent
+from agents.support.config import SupportConfig
+from agents.toolbox import ToolContext
 from core.errors import ServiceUnavailable
 from core.settings import Settings
 from policies.audit import AuditLog
+from policies.pii import PseudonymVault
+from policies.rbac import Principal
 from runtime.chat.cases import CaseDesk
 from runtime.chat.conversations import ConversationStore
 from runtime.chat.service import ChatAgent, ChatService
 from runtime.pipeline import Pipeline
 from runtime.scheduler import active_terms
+from tools.kb.embedding import load_embedder
+from tools.kb.store import KnowledgeBase, open_kb
 
 
-def support_agent(settings: Settings) -> ChatAgent:
-    """The configured support agent (``agents.support.agent.SupportAgent``).
+def knowledge_base(settings: Settings) -> KnowledgeBase:
+    """The configured knowledge base; an empty one is a clear error, not an "I don't know"."""
+    kb = open_kb(settings, load_embedder())
+    if kb.count() == 0:
+        raise ServiceUnavailable(
+            "the knowledge base is empty: run `bca kb build` (the sandbox's help pages) or"
+            " `bca kb ingest PATH` (your institution's folder) first"
+        )
+    return kb
 
-    Until that module lands, the chat answers 503 saying so rather than pretending.
-    """
-    raise ServiceUnavailable(
-        "the support agent is not wired yet: runtime/chat/factory.support_agent must build "
-        f"agents.support.agent.SupportAgent (model: {settings.model or 'template mode'})"
+
+def support_agent(settings: Settings, pipeline: Pipeline, resources: ExitStack) -> ChatAgent:
+    """The configured :class:`SupportAgent`; its checkpointer closes with ``resources``."""
+    saver = resources.enter_context(open_checkpointer(settings.resolved_checkpoint_url()))
+    return SupportAgent(
+        pipeline.deps.guard,
+        load_embedder(),
+        chat_model_from_settings(settings),
+        SupportConfig.from_settings(settings),
+        saver,
     )
 
 
 def build_chat_service(settings: Settings, *, agent: ChatAgent | None = None) -> ChatService:
-    """The chat service over the configured databases, Canvas and redactor.
+    """The chat service over the configured databases, Canvas, redactor and knowledge base.
 
     The tool contexts are the pipeline's (the same Banner engine, Canvas client and redactor
-    the other agents get); ``close_resources()`` disposes them.
+    the other agents get) with the knowledge base added; ``close_resources()`` disposes them.
     """
-    chosen = agent if agent is not None else support_agent(settings)
     pipeline = Pipeline.from_settings(settings)
+    resources = ExitStack()
+    resources.callback(pipeline.dispose)
+    try:
+        kb = knowledge_base(settings) if agent is None else None
+        chosen = agent if agent is not None else support_agent(settings, pipeline, resources)
+    except BaseException:
+        resources.close()
+        raise
     audit = AuditLog(pipeline.app_engine)
     audit.create()
     conversations = ConversationStore(pipeline.app_engine)
@@ -46,6 +77,9 @@ def build_chat_service(settings: Settings, *, agent: ChatAgent | None = None) ->
         terms = active_terms(pipeline.banner, date.today())
         return terms[-1] if terms else None
 
+    def context(principal: Principal, vault: PseudonymVault) -> ToolContext:
+        return replace(pipeline.context(principal, vault), kb=kb)
+
     return ChatService(
         agent=chosen,
         conversations=conversations,
@@ -53,9 +87,9 @@ def build_chat_service(settings: Settings, *, agent: ChatAgent | None = None) ->
         audit=audit,
         vaults=pipeline.vaults,
         redactor=pipeline.redactor,
-        context=pipeline.context,
+        context=context,
         current_term=current_term,
         max_chars=settings.chat_max_chars,
         rate_per_minute=settings.chat_rate_per_minute,
-        on_close=pipeline.dispose,
+        on_close=resources.close,
     )

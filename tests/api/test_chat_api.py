@@ -199,10 +199,10 @@ def _engine(settings: Settings) -> Engine:
     return make_engine(settings.database_url)
 
 
-def test_without_a_wired_agent_the_chat_says_so_and_the_rest_serves(client, token, people):
+def test_without_a_knowledge_base_the_chat_says_what_to_run_and_the_rest_serves(client, token, people):
     student = token(Role.STUDENT, people.students[0])
     response = ask(client, student, "hold?")
     assert response.status_code == 503
-    assert "agents.support.agent.SupportAgent" in response.json()["detail"]
+    assert "bca kb build" in response.json()["detail"]
     assert client.get("/health").status_code in (200, 503)
     assert client.get("/metrics").status_code == 200

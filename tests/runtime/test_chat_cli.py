@@ -52,7 +52,8 @@ def deployment(
     monkeypatch.setenv("BCA_CHECKPOINT_URL", str(tmp_path / "checkpoints.db"))
     get_settings.cache_clear()
     agent = FakeAgent()
-    monkeypatch.setattr(factory, "support_agent", lambda _settings: agent)
+    monkeypatch.setattr(factory, "support_agent", lambda *_: agent)
+    monkeypatch.setattr(factory, "knowledge_base", lambda _settings: None)
     yield agent
     get_settings.cache_clear()
 
@@ -88,13 +89,16 @@ def test_an_empty_message_is_refused(deployment: FakeAgent, student: int):
     assert deployment.calls == []
 
 
-def test_without_a_wired_agent_the_command_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_without_a_knowledge_base_the_command_says_what_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("BCA_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("BCA_DATABASE_URL", f"sqlite:///{tmp_path}/app.db")
     get_settings.cache_clear()
     result = CliRunner().invoke(app, ["chat", "--student", "1", "hi"])
     get_settings.cache_clear()
     assert isinstance(result.exception, ServiceUnavailable)
-    assert "agents.support.agent.SupportAgent" in str(result.exception)
+    assert "bca kb build" in str(result.exception)
 
 
 def test_purge_prints_counts(deployment: FakeAgent, student: int, tmp_path: Path):

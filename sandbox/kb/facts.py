@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, inspect, select
 
 from core.errors import NotFoundError
 from tools.banner import reads
@@ -91,7 +91,12 @@ def read_facts(
     """
     g = shrgrde.c
     with engine.connect() as conn:
-        term = conn.execute(select(func.max(ssbsect.c.ssbsect_term_code))).scalar_one_or_none()
+        seeded = inspect(conn).has_table(ssbsect.name)
+        term = (
+            conn.execute(select(func.max(ssbsect.c.ssbsect_term_code))).scalar_one_or_none()
+            if seeded
+            else None
+        )
         if term is None:
             raise NotFoundError("Banner has no term with sections: run `bca banner seed` first")
         terms = conn.execute(

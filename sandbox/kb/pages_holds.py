@@ -17,9 +17,11 @@ def _hold_page(hold: HoldType) -> Page:
         if hold.on_web
         else "It is not shown in the student portal; the office that placed it will contact you."
     )
-    text = f"""# {hold.description} hold ({hold.code})
+    name = hold.description
+    name = name if name.lower().endswith("hold") else f"{name} hold"
+    text = f"""# {name} ({hold.code})
 
-The {hold.description} hold (code {hold.code}) is placed on your student record by the
+The {name} (code {hold.code}) is placed on your student record by the
 {office.name}. {web}
 
 ## What the {hold.code} hold blocks
@@ -28,7 +30,7 @@ While the {hold.code} hold is in force it blocks:
 
 {blocked}
 
-## Who clears the {hold.description} hold
+## Who clears the {name}
 
 The {office.name} clears {hold.code} holds. {how}
 

@@ -73,8 +73,10 @@ def ingest(
         Path, typer.Argument(help="Folder of Markdown help pages (*.md, searched recursively).")
     ],
 ) -> None:
-    """Ingest an institution's own help pages: new and changed sections are embedded, sections
-    and files no longer in the folder are removed from the knowledge base.
+    """Ingest an institution's own help pages into the knowledge base.
+
+    New and changed sections are embedded; sections and files no longer in the folder are
+    removed, so the folder is the knowledge base's single source.
     """
     _print(_ingest(_kb(), path), path)
 

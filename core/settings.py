@@ -106,6 +106,14 @@ class Settings(BaseSettings):
         description="What the chatbot tells a student whose message is sensitive (self-harm,"
         " threats, harassment, a medical emergency), before a person follows up.",
     )
+    kb_dir: Path | None = Field(
+        None,
+        description="Folder of the sandbox help corpus `bca kb build` writes and ingests"
+        " (empty: var/kb). An institution's own pages are ingested with `bca kb ingest PATH`.",
+    )
+    kb_top_k: int = Field(
+        5, ge=1, le=50, description="Knowledge-base passages retrieved per question."
+    )
     auth_secret: SecretStr = Field(
         SecretStr(""),
         description="HS256 key of locally minted API tokens (`bca token`); empty: a random key "
@@ -194,6 +202,10 @@ class Settings(BaseSettings):
         if self.model_token_field != "auto":
             return self.model_token_field
         return "max_tokens" if self.openai_base_url else "max_completion_tokens"
+
+    def resolved_kb_dir(self) -> Path:
+        """The sandbox help corpus's folder, defaulting to one beside the other embedded state."""
+        return self.kb_dir or self.var_dir / "kb"
 
     def resolved_checkpoint_url(self) -> str:
         """The checkpoint store, defaulting to a SQLite file beside the other embedded state."""

@@ -1,0 +1,1 @@
+"""Support chatbot evaluation: labelled questions and the knowledge-base retrieval scorer."""

@@ -1,0 +1,1 @@
+"""The sandbox institution's help pages: a Markdown corpus the knowledge base ingests."""

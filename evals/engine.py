@@ -90,7 +90,9 @@ def model_session(
         yield target.model_copy(update={"kind": "openai", "base_url": sim.base_url})
 
 
-def _collect(log: EvalLog, suite: Suite, prompt_ref: str, model: str, seconds: float) -> SuiteResult:
+def _collect(
+    log: EvalLog, suite: Suite, prompt_ref: str, model: str, seconds: float
+) -> SuiteResult:
     if log.status != "success" or log.samples is None:
         raise EvalRunFailed(f"inspect could not run {suite.name}: {log.error}")
     by_case: dict[str, list[EpochResult]] = {}
@@ -138,9 +140,10 @@ def run_suite(
     prices: dict[str, tuple[float, float]],
     log_dir: Path,
     max_samples: int = 4,
+    forced: bool = False,
 ) -> SuiteResult:
     """Every case of ``suite`` under ``prompt_ref``, ``epochs`` times, through inspect."""
-    ctx = SuiteContext(suite, people, target, prompt_ref, redactor, prices)
+    ctx = SuiteContext(suite, people, target, prompt_ref, redactor, prices, forced)
     task = Task(
         name=f"{suite.name}@{prompt_ref.partition('@')[2] or 'latest'}",
         dataset=MemoryDataset(

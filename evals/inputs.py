@@ -83,9 +83,7 @@ def _outreach(
     )
 
 
-def _anomaly(
-    raw: AnomalyInput, person: Person, vault: PseudonymVault, redact: Redact
-) -> Composed:
+def _anomaly(raw: AnomalyInput, person: Person, vault: PseudonymVault, redact: Redact) -> Composed:
     pidm = vault.pseudonym(PiiType.PIDM, str(person.pidm))
     variables = {
         "student": pidm,
@@ -99,7 +97,11 @@ def _anomaly(
         ROLES[Specialist.GRADES],
         "banner_post_grade",
         lambda text: {
-            "pidm": pidm, "term": raw.term, "crn": raw.crn, "grade": raw.grade, "reasoning": text
+            "pidm": pidm,
+            "term": raw.term,
+            "crn": raw.crn,
+            "grade": raw.grade,
+            "reasoning": text,
         },
     )
 

@@ -65,6 +65,7 @@ def call_matches(expected: ExpectedCall, call: CallRecord) -> bool:
 
 def _pairing(expected: Sequence[ExpectedCall], made: Sequence[CallRecord]) -> int:
     """How many expected calls can be paired with distinct calls made (greedy bipartite)."""
+
     def assign(i: int, seen: set[int]) -> bool:
         for j, call in enumerate(made):
             if j in seen or not call_matches(expected[i], call):

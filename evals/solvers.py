@@ -64,6 +64,8 @@ class SuiteContext:
     prompt_ref: str
     redactor: Redactor
     prices: dict[str, tuple[float, float]]
+    forced: bool = False
+    """The prompt version was chosen for the run (``--prompt``): it overrides the cases'."""
     policy: Policy = field(default_factory=load_default_policy)
     player: ScriptPlayer | None = None
 
@@ -109,7 +111,7 @@ def run_case(ctx: SuiteContext, case: Case) -> CaseRun:
         ),
         log=log,
     )
-    prompt_ref = case.prompt or ctx.prompt_ref
+    prompt_ref = ctx.prompt_ref if ctx.forced else (case.prompt or ctx.prompt_ref)
     started = time.perf_counter()
     draft = drafter.draft(prompt_ref, composed.variables, vault)
     elapsed = (time.perf_counter() - started) * 1000

@@ -97,6 +97,9 @@ def _collect(
         raise EvalRunFailed(f"inspect could not run {suite.name}: {log.error}")
     by_case: dict[str, list[EpochResult]] = {}
     for sample in log.samples:
+        if "run" not in sample.store:
+            why = sample.error.message if sample.error else "no run recorded"
+            raise EvalRunFailed(f"{suite.name}: case {sample.id} could not run: {why}")
         scores = sample.scores or {}
         scored = {n: s for n, s in scores.items() if n in SCORERS}
         by_case.setdefault(str(sample.id), []).append(

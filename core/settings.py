@@ -83,6 +83,16 @@ class Settings(BaseSettings):
     model_breaker_cooldown_seconds: float = Field(
         60.0, ge=0, description="How long template mode lasts before the model is tried again."
     )
+    model_prices: dict[str, tuple[float, float]] = Field(
+        default_factory=lambda: {
+            "gpt-4o-mini": (0.15, 0.60),
+            "gpt-4o": (2.50, 10.00),
+            "gpt-4.1-mini": (0.40, 1.60),
+        },
+        description="JSON: model name -> (USD per million input tokens, per million output"
+        " tokens); evaluation reports estimate cost from it (unlisted models, local ones and"
+        " the simulator cost 0).",
+    )
     chroma_url: str = Field(
         "",
         description="URL of a chromadb server holding the knowledge base (many workers);"

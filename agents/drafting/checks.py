@@ -86,8 +86,11 @@ class DraftChecker:
         used = set(PLACEHOLDER.findall(text))
         invented = sorted(used - given)
         if invented:
+            # Named without its angle brackets: the label goes into the draft, and a pseudonym
+            # the run never issued would make re-identification refuse the whole message.
             return Finding(
-                Violation.PLACEHOLDER_INVENTED, f"the model's draft invented {invented[0]}"
+                Violation.PLACEHOLDER_INVENTED,
+                f"the model's draft invented the placeholder {invented[0].strip('<>')}",
             )
         for name in prompt.keep:
             for token in PLACEHOLDER.findall(str(variables.get(name, ""))):

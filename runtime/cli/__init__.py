@@ -13,7 +13,20 @@ import typer
 from rich.console import Console
 
 from core.errors import BcaError
-from runtime.cli import agents, api, audit, banner, canvas, chat, kb, main_job, models, ops, pii
+from runtime.cli import (
+    agents,
+    api,
+    audit,
+    banner,
+    canvas,
+    chat,
+    evals,
+    kb,
+    main_job,
+    models,
+    ops,
+    pii,
+)
 
 app = typer.Typer(
     name="bca",
@@ -29,7 +42,7 @@ def _root() -> None:
     """Banner and Canvas integration agents behind one policy guard."""
 
 
-for _area in (banner, canvas, pii, audit, ops, api, agents, main_job, models, chat, kb):
+for _area in (banner, canvas, pii, audit, ops, api, agents, main_job, models, chat, kb, evals):
     _area.register(app)
 
 

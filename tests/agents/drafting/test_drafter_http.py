@@ -137,7 +137,10 @@ def test_a_client_error_is_not_retried(sim):
 HELD = "the model's draft held a personal identifier"
 BROKEN = [
     ("Hi there, could we meet this week?", "the model's draft dropped <PERSON_1>"),
-    ("Hi <PERSON_1> and <PERSON_7>, could we meet?", "the model's draft invented <PERSON_7>"),
+    (
+        "Hi <PERSON_1> and <PERSON_7>, could we meet?",
+        "the model's draft invented the placeholder PERSON_7",
+    ),
     ("Hi <PERSON_1>, " + "so " * 160 + "meet?", "the model's draft had 163 words (limit 150)"),
     ("Hi <PERSON_1>, " + "really " * 200, "the model's draft was cut off at 220 tokens"),
     ("Hi <PERSON_1>, write to jo.doe@example.edu", f"{HELD} (EMAIL)"),

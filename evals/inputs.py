@@ -1,0 +1,120 @@
+"""Case inputs per prompt, and how each becomes the prompt's variables and the call it feeds.
+
+The builders mirror the specialists (:mod:`agents.specialists.alerts` and
+:mod:`agents.specialists.grades`): the subject arrives as the run's pseudonym (as the guard
+hands it over), free text (the early-alert reasons, a grade anomaly's evidence) is redacted
+with the real Presidio redactor into the case's vault, and the drafted text goes into the very
+tool call the specialist composes (``canvas_send_message`` for the advisor to approve,
+``banner_post_grade`` whose reasoning the instructor reads). A new prompt adds an input model
+and a builder here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agents.routing import ROLES, Specialist
+from agents.specialists.alerts import OUTREACH_PROMPT
+from agents.specialists.grades import ANOMALY_PROMPT
+from evals.people import Person
+from policies.pii import PiiType, PseudonymVault
+from policies.rbac import Role
+
+Redact = Callable[[str], str]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    student: str = Field(description="Key of the subject in the people fixture.")
+    mentions: list[str] = Field(
+        default_factory=list, description="Other people whose identifiers the input holds."
+    )
+
+
+class OutreachInput(_Input):
+    """An early-alert flag: the student, the section and the score's reasons (free text)."""
+
+    crn: str = Field(pattern=r"^\d{5}$")
+    reasons: list[str] = Field(min_length=1)
+    advisor: str = "Your advisor"
+
+
+class AnomalyInput(_Input):
+    """One anomaly of a proposed final grade."""
+
+    crn: str = Field(pattern=r"^\d{5}$")
+    term: str = Field(pattern=r"^\d{6}$")
+    grade: str = Field(min_length=1, max_length=6)
+    check: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Composed:
+    """The prompt's variables (redacted) and how to compose the call the draft goes into."""
+
+    variables: dict[str, Any]
+    role: Role
+    tool: str
+    call_args: Callable[[str], dict[str, Any]]
+    """The call's arguments given the drafted text."""
+
+
+def _outreach(
+    raw: OutreachInput, person: Person, vault: PseudonymVault, redact: Redact
+) -> Composed:
+    pidm = vault.pseudonym(PiiType.PIDM, str(person.pidm))
+    variables = {
+        "student": vault.pseudonym(PiiType.PERSON, person.first_name),
+        "course": f"your course (CRN {raw.crn})",
+        "reasons": [redact(r) for r in raw.reasons],
+        "advisor": raw.advisor,
+    }
+    return Composed(
+        variables,
+        ROLES[Specialist.ALERTS],
+        "canvas_send_message",
+        lambda text: {"pidm": pidm, "subject": "Checking in about your course", "body": text},
+    )
+
+
+def _anomaly(raw: AnomalyInput, person: Person, vault: PseudonymVault, redact: Redact) -> Composed:
+    pidm = vault.pseudonym(PiiType.PIDM, str(person.pidm))
+    variables = {
+        "student": pidm,
+        "course": f"CRN {raw.crn} ({raw.term})",
+        "grade": raw.grade,
+        "check": raw.check,
+        "evidence": redact(raw.evidence),
+    }
+    return Composed(
+        variables,
+        ROLES[Specialist.GRADES],
+        "banner_post_grade",
+        lambda text: {
+            "pidm": pidm,
+            "term": raw.term,
+            "crn": raw.crn,
+            "grade": raw.grade,
+            "reasoning": text,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class InputKind:
+    """A prompt's input model and its builder."""
+
+    model: type[_Input]
+    build: Callable[[Any, Person, PseudonymVault, Redact], Composed]
+
+
+INPUTS: dict[str, InputKind] = {
+    OUTREACH_PROMPT.partition("@")[0]: InputKind(OutreachInput, _outreach),
+    ANOMALY_PROMPT.partition("@")[0]: InputKind(AnomalyInput, _anomaly),
+}

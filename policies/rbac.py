@@ -43,6 +43,7 @@ class Role(StrEnum):
     ADVISOR = "advisor"
     INSTRUCTOR = "instructor"
     REGISTRAR = "registrar"
+    HELPDESK = "helpdesk"
     ADMIN = "admin"
     EVALUATOR = "evaluator"
 

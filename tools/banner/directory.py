@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from tools.banner import queries
 from tools.banner.models import PersonDetails, ScheduledCourse, SearchEntry
@@ -90,3 +90,10 @@ def students_taught(db: Db, instructor_pidm: int, term: str) -> dict[int, frozen
         for row in conn.execute(queries.students_taught(instructor_pidm, term)):
             found[row.pidm].add(row.crn)
     return {pidm: frozenset(crns) for pidm, crns in found.items()}
+
+
+def current_term(db: Db, today: date) -> str | None:
+    """The latest term started by ``today``; None when STVTERM has none."""
+    with connection(db) as conn:
+        term: str | None = conn.execute(queries.current_term(today)).scalar()
+    return term

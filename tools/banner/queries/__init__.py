@@ -10,6 +10,7 @@ status meanings through STVRSTS and STVHLDD flags, grade codes through SHRGRDE.
 from tools.banner.queries.base import OPEN_ENDED, STATEMENTS, AnySelect, Statement, statement
 from tools.banner.queries.directory import (
     changed_students,
+    current_term,
     latest_activity,
     person_details,
     search_emails,
@@ -78,6 +79,7 @@ __all__ = [
     "changed_students",
     "crosslist_members",
     "current_person_names",
+    "current_term",
     "end_hold",
     "extend_incomplete",
     "grade_codes",

@@ -10,7 +10,7 @@ statement here they compile for Oracle; the fuzzy matching itself runs on the in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, union
@@ -19,6 +19,7 @@ from sqlalchemy.sql.expression import ScalarSelect
 from tools.banner.queries.base import (
     CURRENT_NAME,
     SAMPLE_AT,
+    SAMPLE_DAY,
     AnySelect,
     statement,
     yes,
@@ -32,6 +33,7 @@ from tools.banner.schema import (
     spriden,
     ssbsect,
     stvrsts,
+    stvterm,
 )
 
 
@@ -204,4 +206,22 @@ def students_taught(instructor_pidm: int, term: str) -> AnySelect:
         )
         .distinct()
         .order_by(sfrstcr.c.sfrstcr_pidm, sfrstcr.c.sfrstcr_crn)
+    )
+
+
+@statement(today=SAMPLE_DAY)
+def current_term(today: date) -> AnySelect:
+    """The latest term that has started by ``today`` and has registrations (STVTERM, SFRSTCR).
+
+    Registrations make it the term staff screens are about: a term that started with nobody
+    registered yet (or a sandbox seeded for an earlier term) would show empty schedules.
+    """
+    registered = (
+        select(sfrstcr.c.sfrstcr_term_code)
+        .where(sfrstcr.c.sfrstcr_term_code == stvterm.c.stvterm_code)
+        .correlate(stvterm)
+        .exists()
+    )
+    return select(func.max(stvterm.c.stvterm_code).label("term")).where(
+        stvterm.c.stvterm_start_date <= today, registered
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
+from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI, Request, status
@@ -25,8 +26,18 @@ from core.db import make_engine
 from core.errors import BcaError, NotFoundError, ServiceUnavailable, ValidationFailed
 from core.settings import Settings
 from policies.audit import AuditLog
+from policies.profile_fields import load_profile_fields
 from runtime import pipeline
-from runtime.api import approvals, audit, dashboard, events, health, metrics
+from runtime.api import (
+    approvals,
+    audit,
+    dashboard,
+    events,
+    health,
+    metrics,
+    student_pages,
+    students,
+)
 from runtime.api.auth import TokenVerifier
 from runtime.api.queue import (
     ApprovalDesk,
@@ -41,7 +52,10 @@ from runtime.intake.canvas import LiveEventsConfig
 from runtime.intake.ethos import EthosConfig
 from runtime.intake.replay import reparser
 from runtime.ledger import RunLedger
+from runtime.student_profiles import ProfileService
 from runtime.webhooks import webhooks_router
+from tools.banner.search.index import StudentSearchIndex
+from tools.canvas.client import CanvasClient
 
 QueueFactory = Callable[[Settings], AbstractContextManager[ApprovalQueue]]
 """Opens the approval queue for the app's lifetime (the checkpointer is a resource)."""
@@ -63,6 +77,7 @@ TAGS = [
     {"name": "audit", "description": "The tamper-evident audit trail (registrar, admin)."},
     {"name": "webhooks", "description": "Canvas Live Events intake."},
     {"name": "operations", "description": "Health and Prometheus metrics."},
+    {"name": "students", "description": "Staff student search and read-only profile."},
     {"name": "dashboard", "description": "Server-rendered pages for people."},
 ]
 
@@ -97,6 +112,9 @@ def create_app(
     inbox = Inbox(app_engine)
     audit_log = AuditLog(app_engine)
     drafts = SqlDraftLog(app_engine)
+    search_index = StudentSearchIndex(app_engine)
+    profile_fields = load_profile_fields()
+    canvas = cache(lambda: CanvasClient.from_settings(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -105,6 +123,7 @@ def create_app(
             audit_log.create()
             RunLedger(app_engine).create_schema()
             drafts.create_schema()
+            search_index.create()
             with approval_queue(settings) as queue:
                 app.state.services = Services(
                     settings=settings,
@@ -117,6 +136,14 @@ def create_app(
                         canvas_config=LiveEventsConfig(), ethos_ids=EthosConfig().resolver()
                     ),
                     drafts=drafts,
+                    profiles=ProfileService(
+                        banner=banner_engine,
+                        index=search_index,
+                        audit=audit_log,
+                        fields=profile_fields,
+                        canvas=canvas,
+                        approvals=lambda: [p.request for p in queue.pending()],
+                    ),
                 )
                 yield
         finally:
@@ -143,8 +170,9 @@ def create_app(
         events.router,
         audit.router,
         dashboard.router,
+        students.router,
+        student_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
-

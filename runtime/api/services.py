@@ -17,6 +17,7 @@ from policies.audit import AuditLog
 from runtime.api.queue import ApprovalDesk
 from runtime.draft_log import SqlDraftLog
 from runtime.inbox import Inbox, Reparser
+from runtime.student_profiles import ProfileService
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Services:
     desk: ApprovalDesk
     reparse: Reparser
     drafts: SqlDraftLog
+    profiles: ProfileService
 
 
 def services(request: Request) -> Services:

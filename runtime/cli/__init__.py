@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from core.errors import BcaError
-from runtime.cli import agents, api, audit, banner, canvas, main_job, models, ops, pii
+from runtime.cli import agents, api, audit, banner, canvas, main_job, models, ops, pii, search
 
 app = typer.Typer(
     name="bca",
@@ -29,7 +29,7 @@ def _root() -> None:
     """Banner and Canvas integration agents behind one policy guard."""
 
 
-for _area in (banner, canvas, pii, audit, ops, api, agents, main_job, models):
+for _area in (banner, canvas, pii, audit, ops, api, agents, main_job, models, search):
     _area.register(app)
 
 

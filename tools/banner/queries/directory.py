@@ -45,7 +45,8 @@ def _latest_level() -> ScalarSelect[Any]:
             sgbstdn.c.sgbstdn_pidm == spriden.c.spriden_pidm,
             sgbstdn.c.sgbstdn_term_code_eff
             == select(func.max(newest.c.sgbstdn_term_code_eff))
-            .where(newest.c.sgbstdn_pidm == spriden.c.spriden_pidm)
+            .where(newest.c.sgbstdn_pidm == sgbstdn.c.sgbstdn_pidm)
+            .correlate(sgbstdn)
             .scalar_subquery(),
         )
         .correlate(spriden)

@@ -117,6 +117,7 @@ class StudentSearchIndex:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._backend: Backend | None = None
+        self._trgm_schema = "public"  # where pg_trgm's operators live (qualified in SQL)
 
     @property
     def backend(self) -> Backend:
@@ -125,11 +126,14 @@ class StudentSearchIndex:
             self._backend = "trigram_table"
             if self.engine.dialect.name == "postgresql":
                 with self.engine.connect() as conn:
-                    found = conn.execute(
-                        text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
-                    ).first()
-                if found:
-                    self._backend = "pg_trgm"
+                    schema = conn.execute(
+                        text(
+                            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n"
+                            " ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
+                        )
+                    ).scalar()
+                if schema is not None:
+                    self._backend, self._trgm_schema = "pg_trgm", str(schema)
         return self._backend
 
     def create(self) -> None:
@@ -140,15 +144,17 @@ class StudentSearchIndex:
         try:
             with self.engine.begin() as conn:
                 conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-                conn.execute(
-                    text(
-                        "CREATE INDEX IF NOT EXISTS student_search_name_trgm "
-                        "ON student_search USING gin (name_key gin_trgm_ops)"
-                    )
-                )
         except DBAPIError:
             pass  # no rights to the extension: the trigram table serves PostgreSQL too
         self._backend = None
+        if self.backend == "pg_trgm":
+            with self.engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "CREATE INDEX IF NOT EXISTS student_search_name_trgm ON student_search"
+                        f' USING gin (name_key "{self._trgm_schema}".gin_trgm_ops)'
+                    )
+                )
 
     def built(self) -> bool:
         """Whether a build has run."""
@@ -298,18 +304,22 @@ class StudentSearchIndex:
         self, conn: Connection, query_words: list[str], allowed: list[int] | None
     ) -> list[int]:
         if self.backend == "pg_trgm":
+            # Qualified by the extension's schema: it need not be on the search_path.
+            trgm = f'"{self._trgm_schema}"'
             wanted = " ".join(query_words)
             conn.execute(text("SET LOCAL pg_trgm.word_similarity_threshold = 0.3"))
-            similarity = func.word_similarity(wanted, student_search.c.name_key)
             stmt = (
                 select(student_search.c.pidm)
-                .where(student_search.c.name_key.op("%>")(wanted))
-                .order_by(similarity.desc(), student_search.c.pidm)
+                .where(text(f"student_search.name_key OPERATOR({trgm}.%>) :wanted"))
+                .order_by(
+                    text(f"{trgm}.word_similarity(:wanted, student_search.name_key) DESC"),
+                    student_search.c.pidm,
+                )
                 .limit(CANDIDATES)
             )
             if allowed is not None:
                 stmt = stmt.where(student_search.c.pidm.in_(allowed))
-            found = [r.pidm for r in conn.execute(stmt)]
+            found = [r.pidm for r in conn.execute(stmt, {"wanted": wanted})]
             conn.rollback()  # end the transaction SET LOCAL opened
             return found
         grams = sorted({g for w in query_words for g in trigrams.trigrams(w)})

@@ -32,7 +32,8 @@ def _stream(world: World) -> Random:
 
 def _weighted(rng: Random, choices: tuple[tuple[str, float], ...]) -> str:
     codes, weights = zip(*choices, strict=True)
-    return rng.choices(codes, weights)[0]
+    chosen: str = rng.choices(codes, weights)[0]
+    return chosen
 
 
 def _people(world: World) -> Iterator[tuple[Person, bool]]:
@@ -49,9 +50,7 @@ def demographics(world: World) -> Rows:
     for person, is_student in _people(world):
         age_years = rng.randint(17, 40) if is_student else rng.randint(28, 68)
         born = world.start - timedelta(days=age_years * 365 + rng.randint(0, 364))
-        preferred = (
-            rng.choice(words.FIRST_NAMES) if rng.random() < PREFERRED_NAME_SHARE else None
-        )
+        preferred = rng.choice(words.FIRST_NAMES) if rng.random() < PREFERRED_NAME_SHARE else None
         rows.append(
             {
                 "spbpers_pidm": person.pidm,

@@ -316,3 +316,29 @@ def test_every_profile_view_is_audited_with_who_whom_and_purpose(
     ]
     assert "gpa" in views[0].outcome
     assert trail.verify().ok
+
+
+def test_the_dashboard_page_searches_and_shows_the_profile_without_scripts(
+    client: TestClient, settings: Settings, banner: Engine, people: People
+) -> None:
+    from runtime.api.auth import mint_token
+
+    session = mint_token(settings, role=Role.ADVISOR, subject=str(people.advisor), term=TERM)
+    client.cookies.set("bca_session", session, path="/dashboard")
+    student = reads.person_by_pidm(banner, people.students[0])
+    page = client.get("/dashboard/students", params={"q": misspelt(student.last_name)})
+    assert page.status_code == 200
+    assert student.banner_id in page.text and 'role="search"' in page.text
+    opened = client.get(
+        "/dashboard/students",
+        params={"q": student.last_name, "banner_id": student.banner_id, "purpose": "advising"},
+    )
+    assert opened.status_code == 200
+    assert 'id="profile"' in opened.text and "Current grade and activity per course" in opened.text
+    assert "Early-alert risk" in opened.text
+    assert "<script" not in opened.text and "http://" not in opened.text.split("</head>")[0]
+    unexplained = client.get(
+        "/dashboard/students", params={"q": "x", "banner_id": student.banner_id}
+    )
+    assert unexplained.status_code == 422 and "purpose" in unexplained.text
+    assert 'id="profile"' not in unexplained.text

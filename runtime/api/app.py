@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
+from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI, Request, status
@@ -25,8 +26,20 @@ from core.db import make_engine
 from core.errors import BcaError, NotFoundError, ServiceUnavailable, ValidationFailed
 from core.settings import Settings
 from policies.audit import AuditLog
+from policies.profile_fields import load_profile_fields
 from runtime import pipeline
-from runtime.api import approvals, audit, chat, dashboard, events, health, metrics, support_pages
+from runtime.api import (
+    approvals,
+    audit,
+    chat,
+    dashboard,
+    events,
+    health,
+    metrics,
+    student_pages,
+    students,
+    support_pages,
+)
 from runtime.api.auth import TokenVerifier
 from runtime.api.queue import (
     ApprovalDesk,
@@ -44,7 +57,10 @@ from runtime.intake.canvas import LiveEventsConfig
 from runtime.intake.ethos import EthosConfig
 from runtime.intake.replay import reparser
 from runtime.ledger import RunLedger
+from runtime.student_profiles import ProfileService
 from runtime.webhooks import webhooks_router
+from tools.banner.search.index import StudentSearchIndex
+from tools.canvas.client import CanvasClient
 
 QueueFactory = Callable[[Settings], AbstractContextManager[ApprovalQueue]]
 """Opens the approval queue for the app's lifetime (the checkpointer is a resource)."""
@@ -69,6 +85,7 @@ TAGS = [
     {"name": "webhooks", "description": "Canvas Live Events intake."},
     {"name": "operations", "description": "Health and Prometheus metrics."},
     {"name": "chat", "description": "The student support assistant and its help desk."},
+    {"name": "students", "description": "Staff student search and read-only profile."},
     {"name": "dashboard", "description": "Server-rendered pages for people."},
 ]
 
@@ -111,6 +128,9 @@ def create_app(
     audit_log = AuditLog(app_engine)
     drafts = SqlDraftLog(app_engine)
     lazy_chat = LazyChat(chat_service, settings)
+    search_index = StudentSearchIndex(app_engine)
+    profile_fields = load_profile_fields()
+    canvas = cache(lambda: CanvasClient.from_settings(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -120,6 +140,7 @@ def create_app(
             RunLedger(app_engine).create_schema()
             drafts.create_schema()
             create_chat_schema(app_engine)
+            search_index.create()
             with approval_queue(settings) as queue:
                 app.state.services = Services(
                     settings=settings,
@@ -133,6 +154,14 @@ def create_app(
                     ),
                     drafts=drafts,
                     chat=lazy_chat,
+                    profiles=ProfileService(
+                        banner=banner_engine,
+                        index=search_index,
+                        audit=audit_log,
+                        fields=profile_fields,
+                        canvas=canvas,
+                        approvals=lambda: [p.request for p in queue.pending()],
+                    ),
                 )
                 yield
         finally:
@@ -164,6 +193,8 @@ def create_app(
         chat.router,
         dashboard.router,
         support_pages.router,
+        students.router,
+        student_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -20,6 +20,7 @@ from runtime.api.queue import ApprovalDesk
 from runtime.chat import ChatService
 from runtime.draft_log import SqlDraftLog
 from runtime.inbox import Inbox, Reparser
+from runtime.student_profiles import ProfileService
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Services:
     reparse: Reparser
     drafts: SqlDraftLog
     chat: LazyChat
+    profiles: ProfileService
 
 
 def services(request: Request) -> Services:

@@ -26,6 +26,7 @@ from runtime.cli import (
     models,
     ops,
     pii,
+    search,
 )
 
 app = typer.Typer(
@@ -42,7 +43,21 @@ def _root() -> None:
     """Banner and Canvas integration agents behind one policy guard."""
 
 
-for _area in (banner, canvas, pii, audit, ops, api, agents, main_job, models, chat, kb, evals):
+for _area in (
+    banner,
+    canvas,
+    pii,
+    audit,
+    ops,
+    api,
+    agents,
+    main_job,
+    models,
+    chat,
+    kb,
+    evals,
+    search,
+):
     _area.register(app)
 
 

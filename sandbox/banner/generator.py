@@ -26,6 +26,7 @@ from sqlalchemy import Table
 
 from sandbox.banner.aid import aid
 from sandbox.banner.catalog import catalog, draw_courses
+from sandbox.banner.demographics import demographics
 from sandbox.banner.history import history
 from sandbox.banner.holds import holds
 from sandbox.banner.people import draw_faculty, draw_students, emails, persons
@@ -48,6 +49,7 @@ from tools.banner.schema import (
     shrtckn,
     shrtgpa,
     sirasgn,
+    spbpers,
     sprhold,
     spriden,
     ssbsect,
@@ -92,3 +94,5 @@ def generate(plan: SeedPlan) -> Iterator[tuple[Table, Rows]]:
     yield rorstat, statuses
     yield rprawrd, awards
     yield szrcmnt, comments(world)
+    # Last, and from its own stream: adding SPBPERS left every earlier table's rows unchanged.
+    yield spbpers, demographics(world)

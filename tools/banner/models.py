@@ -291,3 +291,42 @@ class AdvisingComment(BannerModel):
     text: str
     confidential: bool
     user: str | None
+
+
+class PersonDetails(BannerModel):
+    """SPBPERS: preferred first name, FERPA confidentiality and demographics."""
+
+    pidm: int
+    preferred_first_name: str | None
+    confidential: bool = Field(description="SPBPERS_CONFID_IND = 'Y': release nothing.")
+    sex: str | None
+    ethnicity: str | None = Field(description="SPBPERS_ETHN_CDE: 1 not Hispanic, 2 Hispanic.")
+    birth_date: date | None
+    citizenship: str | None = Field(description="SPBPERS_CITZ_CODE (STVCITZ).")
+
+
+class ScheduledCourse(BannerModel):
+    """A registration of the term that counts on the roster (SFRSTCR over SSBSECT)."""
+
+    crn: str
+    subject: str
+    course_number: str
+    sequence: str
+    title: str | None
+    credit_hours: float | None
+    status: str = Field(description="SFRSTCR_RSTS_CODE.")
+    waitlisted: bool
+
+
+class SearchEntry(BannerModel):
+    """One student as the search index stores it (built from SPRIDEN, SPBPERS, SGBSTDN)."""
+
+    pidm: int
+    banner_id: str
+    first_name: str | None
+    last_name: str
+    preferred_first_name: str | None
+    confidential: bool
+    level: str | None
+    email: str | None = Field(description="The preferred active GOREMAL address.")
+    addresses: tuple[str, ...] = Field(default=(), description="Every active GOREMAL address.")

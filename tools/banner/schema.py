@@ -101,6 +101,22 @@ goremal = Table(
     Index("goremal_pidm_index", "goremal_pidm"),
 )
 
+spbpers = Table(
+    "spbpers",
+    metadata,
+    Column("spbpers_pidm", Pidm, primary_key=True),
+    Column("spbpers_pref_first_name", String(60)),
+    Column("spbpers_confid_ind", Ind),  # 'Y': FERPA confidential, release nothing
+    Column("spbpers_sex", Ind),  # STVSEX-style: F, M, N (not disclosed)
+    Column("spbpers_ethn_cde", Ind),  # IPEDS ethnicity: 1 not Hispanic/Latino, 2 Hispanic/Latino
+    Column("spbpers_birth_date", Date),
+    Column("spbpers_citz_code", String(2)),  # STVCITZ: Y citizen, R resident, N non-resident
+    *banner_columns("spbpers"),
+)
+"""Basic person data, one row per PIDM. Demographic columns are here for the de-identified
+analytics (aggregates by sex and ethnicity); the profile shows them only to roles whose
+``profile_fields.yaml`` view lists ``demographics``."""
+
 # --- terms, catalog, sections --------------------------------------------------------------
 
 stvterm = Table(

@@ -379,3 +379,12 @@ class SisImportSpec(Input):
     )
     diffing_data_set_identifier: str | None = None
     timeout_seconds: float = Field(1800.0, gt=0, description="How long to wait for Canvas.")
+
+
+class CourseActivity(Output):
+    """One student's standing in one Canvas course: the enrollment and its analytics."""
+
+    enrollment: EnrollmentInfo
+    summary: StudentSummary | None = Field(
+        None, description="None when Canvas has no analytics for the student in the course."
+    )

@@ -8,6 +8,16 @@ status meanings through STVRSTS and STVHLDD flags, grade codes through SHRGRDE.
 """
 
 from tools.banner.queries.base import OPEN_ENDED, STATEMENTS, AnySelect, Statement, statement
+from tools.banner.queries.directory import (
+    changed_students,
+    current_term,
+    latest_activity,
+    person_details,
+    search_emails,
+    search_entries,
+    student_schedule,
+    students_taught,
+)
 from tools.banner.queries.persons import (
     current_person_names,
     person_by_id,
@@ -66,8 +76,10 @@ __all__ = [
     "advising_comment",
     "aid_awards",
     "aid_status",
+    "changed_students",
     "crosslist_members",
     "current_person_names",
+    "current_term",
     "end_hold",
     "extend_incomplete",
     "grade_codes",
@@ -77,11 +89,15 @@ __all__ = [
     "incomplete_state",
     "insert_advising_comment",
     "insert_hold",
+    "latest_activity",
     "overall_gpa",
     "person_by_id",
     "person_by_pidm",
+    "person_details",
     "registration",
     "rolled_courses",
+    "search_emails",
+    "search_entries",
     "section",
     "section_grading_registrations",
     "section_instructors",
@@ -92,7 +108,9 @@ __all__ = [
     "statement",
     "store_final_grade",
     "student_advisors",
+    "student_schedule",
     "student_standing",
+    "students_taught",
     "term_first_class",
     "term_gpa",
     "term_roster_snapshot",

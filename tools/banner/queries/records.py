@@ -129,8 +129,6 @@ def advisees(advisor_pidm: int, term: str, student_pidm: int | None = None) -> A
     return stmt if student_pidm is None else stmt.where(sgradvr.c.sgradvr_pidm == student_pidm)
 
 
-
-
 def _hold_select() -> AnySelect:
     return select(
         sprhold.c.sprhold_surrogate_id.label("hold_id"),
@@ -172,8 +170,6 @@ def hold_by_id(hold_id: int) -> AnySelect:
 def hold_types() -> AnySelect:
     """Every hold type code (STVHLDD)."""
     return select(stvhldd.c.stvhldd_code.label("code")).order_by(stvhldd.c.stvhldd_code)
-
-
 
 
 @statement(pidm=1001, aid_year="2526")

@@ -35,6 +35,7 @@ from tools.banner.queries.registrations import (
     section_grading_registrations,
     section_roster,
     sections_roster_snapshot,
+    student_registrations,
     term_roster_snapshot,
 )
 from tools.banner.queries.sections import (
@@ -92,6 +93,7 @@ __all__ = [
     "statement",
     "store_final_grade",
     "student_advisors",
+    "student_registrations",
     "student_standing",
     "term_first_class",
     "term_gpa",

@@ -30,9 +30,7 @@ def store_final_grade(
     )
 
 
-@statement(
-    term="202610", pidm=1001, crn="10001", extend_to=SAMPLE_DAY, user="bca", at=SAMPLE_AT
-)
+@statement(term="202610", pidm=1001, crn="10001", extend_to=SAMPLE_DAY, user="bca", at=SAMPLE_AT)
 def extend_incomplete(
     term: str, pidm: int, crn: str, extend_to: date, user: str, at: datetime
 ) -> Update:

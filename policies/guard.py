@@ -103,6 +103,7 @@ class RunContext(Protocol):
 
 
 _INSIDE_GUARD: ContextVar[bool] = ContextVar("inside_guard", default=False)
+_BOUND_STUDENT: ContextVar[int | None] = ContextVar("bound_student", default=None)
 
 
 class OutsideGuard(PermissionError):
@@ -115,12 +116,27 @@ def require_guard(tool: str) -> None:
         raise OutsideGuard(f"tool {tool!r} may only be called through the policy guard")
 
 
+def bound_student(tool: str) -> int:
+    """The student the guard bound a caller-bound call to (the signed-in one), for its tool.
+
+    The guard works this out from the principal and the grant's scope before it runs the tool;
+    a tool reads it here rather than from its arguments, which cannot name a student at all.
+    """
+    require_guard(tool)
+    student = _BOUND_STUDENT.get()
+    if student is None:
+        raise OutsideGuard(f"tool {tool!r} is caller-bound but the guard bound no student")
+    return student
+
+
 @contextmanager
-def _inside_guard() -> Iterator[None]:
+def _inside_guard(student: int | None = None) -> Iterator[None]:
     token = _INSIDE_GUARD.set(True)
+    bound = _BOUND_STUDENT.set(student)
     try:
         yield
     finally:
+        _BOUND_STUDENT.reset(bound)
         _INSIDE_GUARD.reset(token)
 
 
@@ -138,6 +154,7 @@ class _Call:
     thread_id: str | None
     reasoning: str | None
     args: dict[str, Any] = field(default_factory=dict)
+    student: int | None = None  # the signed-in student a caller-bound call is bound to
     approved_by: str | None = None
 
     @property
@@ -209,14 +226,16 @@ class Guard:
             raise Denied(f"role '{principal.role}' may not use tool '{call.name}'")
         args = _restore(raw_args, call.ctx.vault)
         student = implied_student(grant.scope, principal)
+        if traits.caller_bound and student is None:
+            raise Denied("this tool reads the signed-in student's records, and there is none")
         if traits.student_arg and student is not None and args.get(traits.student_arg) is None:
             args[traits.student_arg] = student
         call.args = _validated(tool.args_schema, args)
-        reason = out_of_scope(
-            grant.scope, principal, subject_of(traits, call.args, principal), call.ctx.directory
-        )
+        subject = subject_of(traits, call.args, principal, grant.scope)
+        reason = out_of_scope(grant.scope, principal, subject, call.ctx.directory)
         if reason:
             raise Denied(reason)
+        call.student = subject.student if traits.caller_bound else None
         return grant, traits
 
     # -- approve --------------------------------------------------------------------------
@@ -224,7 +243,7 @@ class Guard:
     def _await_approval(self, call: _Call, grant: Grant, traits: ToolTraits) -> None:
         """Pause for a person; return only when an eligible one approved (args may change)."""
         principal = call.ctx.principal
-        subject = subject_of(traits, call.args, principal)
+        subject = subject_of(traits, call.args, principal, grant.scope)
         approval_id = request_id(call.thread_id, call.call_id)
         now = self.clock()
         approver = APPROVERS[call.name]
@@ -267,7 +286,7 @@ class Guard:
             raise Denied("the approval request expired before it was answered")
         if isinstance(decision, Edit):
             self._authorize(call, decision.args)
-            subject = subject_of(traits, call.args, principal)
+            subject = subject_of(traits, call.args, principal, grant.scope)
         refusal = refusal_of_approver(
             approver, decision.by, payload.requested_by, subject, call.ctx.directory
         )
@@ -286,7 +305,7 @@ class Guard:
         """Run the checked call; project errors become messages, anything else stays a bug."""
         request = call.request.override(tool_call={**call.request.tool_call, "args": call.args})
         try:
-            with _inside_guard():
+            with _inside_guard(call.student):
                 result = execute(request)
         except BcaError as exc:
             result = ToolMessage(

@@ -61,6 +61,10 @@ class Scope(StrEnum):
     ANY = "any"
 
 
+CALLER_SCOPES = frozenset({Scope.SELF, Scope.ON_BEHALF_OF})
+"""The scopes whose one student is the caller: the only ones a caller-bound tool takes."""
+
+
 class Approval(StrEnum):
     """When a granted call waits for a person."""
 
@@ -79,6 +83,11 @@ class ToolTraits:
     ``student_arg``/``section_args`` name the arguments that identify whose record the call
     touches (a PIDM; a term and CRN); ``approval_floor`` is the least approval any grant of the
     tool may ask for (every Banner write is ``always``).
+
+    ``caller_bound`` tools take no student at all: their subject is the signed-in student
+    (the principal's PIDM under ``self``, its ``on_behalf_of`` under ``on_behalf_of``), so a
+    model cannot even name another student to them. They may be granted under those two
+    scopes only.
     """
 
     name: str
@@ -86,6 +95,12 @@ class ToolTraits:
     approval_floor: Approval
     student_arg: str | None = None
     section_args: tuple[str, str] | None = None
+    caller_bound: bool = False
+
+    def __post_init__(self) -> None:
+        """A caller-bound tool names no student argument: there is nobody else to name."""
+        if self.caller_bound and self.student_arg is not None:
+            raise ConfigurationError(f"tool {self.name!r} is caller-bound and takes no student")
 
 
 class Principal(BaseModel):
@@ -144,9 +159,14 @@ class Grant(BaseModel):
                 f"tool {self.tool!r} needs approval at least {traits.approval_floor.value!r}, "
                 f"the grant says {self.approval.value!r}"
             )
-        if self.scope in (Scope.SELF, Scope.ADVISEES, Scope.ON_BEHALF_OF) and not (
-            traits.student_arg
-        ):
+        if traits.caller_bound and self.scope not in CALLER_SCOPES:
+            raise ValueError(
+                f"tool {self.tool!r} is bound to the signed-in student: grant it with scope"
+                f" 'self' or 'on_behalf_of', not {self.scope.value!r}"
+            )
+        if self.scope in CALLER_SCOPES and not (traits.student_arg or traits.caller_bound):
+            raise ValueError(f"scope {self.scope.value!r} needs a tool about one student")
+        if self.scope is Scope.ADVISEES and not traits.student_arg:
             raise ValueError(f"scope {self.scope.value!r} needs a tool about one student")
         if self.scope is Scope.TAUGHT_SECTIONS and not (traits.student_arg or traits.section_args):
             raise ValueError("scope 'taught_sections' needs a tool about a section or student")

@@ -87,9 +87,18 @@ class Subject:
     crn: str | None
 
 
-def subject_of(traits: ToolTraits, args: Mapping[str, Any], principal: Principal) -> Subject:
-    """The student and section a call names; the term falls back to the principal's."""
-    student = args.get(traits.student_arg) if traits.student_arg else None
+def subject_of(
+    traits: ToolTraits, args: Mapping[str, Any], principal: Principal, scope: Scope
+) -> Subject:
+    """The student and section a call names; the term falls back to the principal's.
+
+    A caller-bound tool names no student: its subject is the one ``scope`` implies (None when
+    the run has none, which :func:`out_of_scope` refuses).
+    """
+    if traits.caller_bound:
+        student = implied_student(scope, principal)
+    else:
+        student = args.get(traits.student_arg) if traits.student_arg else None
     term = crn = None
     if traits.section_args:
         term_arg, crn_arg = traits.section_args

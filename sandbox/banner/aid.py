@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sandbox.banner import vocabulary as words
 from sandbox.banner.terms import aid_year
-from sandbox.banner.validation import stamp
+from sandbox.banner.validation import AID_FUNDS, stamp
 from sandbox.banner.world import Rows, World
 from tools.banner.schema import rorstat, rprawrd
 
@@ -19,6 +18,7 @@ def aid(world: World) -> tuple[Rows, Rows]:
     """RORSTAT for about 60% of students, and RPRAWRD awards for those packaged."""
     rng = world.rng
     year = aid_year(world.term)
+    funds = [code for code, *_ in AID_FUNDS]
     statuses: Rows = []
     awards: Rows = []
     for st in world.students:
@@ -38,7 +38,7 @@ def aid(world: World) -> tuple[Rows, Rows]:
         })  # fmt: skip
         if not packaged:
             continue
-        for fund in sorted(rng.sample(words.AID_FUNDS, rng.randint(1, 4))):
+        for fund in sorted(rng.sample(funds, rng.randint(1, 4))):
             offered = float(rng.randrange(500, 7500, 50))
             status = rng.choices(("ACPT", "OFRD", "DECL", "CANC"), (70, 15, 10, 5))[0]
             accepted = offered if status == "ACPT" else 0.0

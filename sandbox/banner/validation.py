@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from tools.banner.schema import shrgrde, stvhldd, stvrsts
+from tools.banner.schema import rfrbase, shrgrde, stvhldd, stvrsts
 
 # code, description, incl_sect_enrl, wait_ind, withdraw_ind, gradable_ind, auto_grade, voice type
 REGISTRATION_STATUSES = [
@@ -34,6 +34,17 @@ HOLD_TYPES = [
     ("GR", "Graduation Hold", "N", "N", "Y", "N", "N", "Y"),
     ("LB", "Library Fines", "N", "Y", "N", "N", "N", "Y"),
     ("FA", "Financial Aid Documents", "N", "N", "N", "N", "N", "N"),
+]
+
+# fund code, RFRBASE_FUND_TITLE (30 characters), long title: the funds awarded in RPRAWRD.
+AID_FUNDS = [
+    ("PELL", "Federal Pell Grant", "Federal Pell Grant"),
+    ("SEOG", "Federal SEOG", "Federal Supplemental Educational Opportunity Grant"),
+    ("DLSUB", "Direct Subsidized Loan", "Federal Direct Subsidized Stafford Loan"),
+    ("DLUNSB", "Direct Unsubsidized Loan", "Federal Direct Unsubsidized Stafford Loan"),
+    ("INSTGR", "Institutional Grant", "University Need-Based Grant"),
+    ("FWS", "Federal Work-Study", "Federal Work-Study Program"),
+    ("STSCH", "State Scholarship", "State Merit Scholarship"),
 ]
 
 # level, code, effective term, quality points, attempted, completed, passed, gpa, web entry,
@@ -134,4 +145,13 @@ def validation_rows(at: datetime) -> list[tuple[Table, list[dict[str, Any]]]]:
         }
         for level, code, effective, points, attempted, completed, passed, gpa, web, ends in GRADES
     ]
-    return [(stvrsts, statuses), (stvhldd, holds), (shrgrde, grades)]
+    funds = [
+        {
+            "rfrbase_fund_code": code,
+            "rfrbase_fund_title": title,
+            "rfrbase_fund_title_long": long_title,
+            **stamp(rfrbase, at),
+        }
+        for code, title, long_title in AID_FUNDS
+    ]
+    return [(stvrsts, statuses), (stvhldd, holds), (shrgrde, grades), (rfrbase, funds)]

@@ -66,8 +66,6 @@ TITLE_PATTERNS = (
 
 MAJORS = ("ACCT", "BIOL", "CHEM", "CS", "ECON", "EDUC", "ENGL", "HIST", "MATH", "NURS", "PSYC")
 
-AID_FUNDS = ("PELL", "SEOG", "DLSUB", "DLUNSB", "INSTGR", "FWS", "STSCH")
-
 COMMENTS = (
     "Reviewed degree plan; on track for next term.",
     "Discussed withdrawing from one course; advised to talk to the instructor first.",

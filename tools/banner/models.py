@@ -8,8 +8,12 @@ docstring of each field names the Banner column it comes from where that is not 
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+HoldEffect = Literal["registration", "grades", "transcript", "graduation", "accounts_receivable"]
+"""What a hold type stops (STVHLDD_REG/GRADE/TRANS/GRAD/AR_HOLD_IND = 'Y')."""
 
 
 class BannerModel(BaseModel):
@@ -175,6 +179,9 @@ class Hold(BannerModel):
         description="SPRHOLD_RELEASE_IND='Y': only the placing user may release it."
     )
     blocks_registration: bool = Field(description="STVHLDD_REG_HOLD_IND = 'Y'.")
+    blocks: list[HoldEffect] = Field(
+        description="Everything the hold type stops, from its STVHLDD indicators."
+    )
     origin: str | None
 
 
@@ -200,11 +207,42 @@ class Advisor(BannerModel):
     first_name: str | None
 
 
+class CourseRegistration(BannerModel):
+    """One of a student's registrations in a term (SFRSTCR), with its course and status."""
+
+    crn: str
+    subject: str | None
+    course_number: str | None
+    sequence: str | None
+    title: str | None = Field(description="SSBSECT_CRSE_TITLE, else the effective SCBCRSE_TITLE.")
+    status_code: str = Field(description="SFRSTCR_RSTS_CODE.")
+    status: str = Field(description="STVRSTS_DESC, e.g. 'Registered', 'Wait Listed'.")
+    status_date: date
+    enrolled: bool = Field(description="STVRSTS_INCL_SECT_ENRL = 'Y': counts as enrolled.")
+    waitlisted: bool = Field(description="STVRSTS_WAIT_IND = 'Y'.")
+    withdrawn: bool = Field(description="STVRSTS_WITHDRAW_IND = 'Y'.")
+    credit_hours: float | None = Field(description="SFRSTCR_CREDIT_HR, else the section's.")
+    level: str
+    grade: str | None
+    start_date: date | None
+    end_date: date | None
+
+
+class TermRegistrations(BannerModel):
+    """A student's registrations in a term, and the credit hours that count as enrolled."""
+
+    pidm: int
+    term: str
+    courses: list[CourseRegistration]
+    enrolled_credit_hours: float = Field(description="Sum over registrations that count.")
+
+
 class Award(BannerModel):
     """One financial aid award (RPRAWRD)."""
 
     fund: str
-    status: str
+    fund_title: str | None = Field(description="RFRBASE_FUND_TITLE; None for an unknown fund.")
+    status: str = Field(description="RPRAWRD_AWST_CODE, e.g. ACPT accepted, OFRD offered.")
     offered: float
     accepted: float
     paid: float

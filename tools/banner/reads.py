@@ -27,11 +27,13 @@ from tools.banner.models import (
     Advisor,
     AidSummary,
     Award,
+    CourseRegistration,
     CrossListGroup,
     GpaLine,
     GpaSummary,
     GradeOptions,
     Hold,
+    HoldEffect,
     HoldSummary,
     Instructor,
     Person,
@@ -41,6 +43,7 @@ from tools.banner.models import (
     Section,
     SectionRoster,
     StudentStanding,
+    TermRegistrations,
 )
 
 Db = Engine | Connection
@@ -335,10 +338,21 @@ def student_gpa(db: Db, pidm: int, term: str) -> GpaSummary:
     )
 
 
+_HOLD_EFFECTS: dict[str, HoldEffect] = {
+    "reg_hold_ind": "registration",
+    "grade_hold_ind": "grades",
+    "trans_hold_ind": "transcript",
+    "grad_hold_ind": "graduation",
+    "ar_hold_ind": "accounts_receivable",
+}
+
+
 def _hold(row: Row[Any]) -> Hold:
     values = dict(row._mapping)
     values["release_restricted"] = _yes(values.pop("release_ind"))
-    values["blocks_registration"] = _yes(values.pop("reg_hold_ind"))
+    flags = {effect: _yes(values.pop(column)) for column, effect in _HOLD_EFFECTS.items()}
+    values["blocks_registration"] = flags["registration"]
+    values["blocks"] = [effect for effect, on in flags.items() if on]
     return Hold(**values)
 
 
@@ -411,4 +425,30 @@ def aid_summary(db: Db, pidm: int, aid_year: str) -> AidSummary:
         total_offered=round(sum(a.offered for a in awards), 2),
         total_accepted=round(sum(a.accepted for a in awards), 2),
         total_paid=round(sum(a.paid for a in awards), 2),
+    )
+
+
+def _course_registration(row: Row[Any]) -> CourseRegistration:
+    values = dict(row._mapping)
+    values["enrolled"] = _yes(values.pop("incl_sect_enrl"))
+    values["waitlisted"] = _yes(values.pop("wait_ind"))
+    values["withdrawn"] = _yes(values.pop("withdraw_ind"))
+    return CourseRegistration(**values)
+
+
+def student_registrations(db: Db, pidm: int, term: str) -> TermRegistrations:
+    """A student's registrations in a term (every status), with the enrolled credit hours.
+
+    Only registrations whose status counts as enrolled (STVRSTS_INCL_SECT_ENRL) add to the
+    total; a wait-listed or dropped course is listed with its status but adds nothing.
+    """
+    with connection(db) as conn:
+        _require_person(conn, pidm)
+        rows = conn.execute(queries.student_registrations(pidm, term))
+        courses = [_course_registration(row) for row in rows]
+    return TermRegistrations(
+        pidm=pidm,
+        term=term,
+        courses=courses,
+        enrolled_credit_hours=round(sum(c.credit_hours or 0 for c in courses if c.enrolled), 3),
     )

@@ -398,6 +398,15 @@ rprawrd = Table(
     *banner_columns("rprawrd"),
 )
 
+rfrbase = Table(
+    "rfrbase",
+    metadata,
+    Column("rfrbase_fund_code", String(6), primary_key=True),
+    Column("rfrbase_fund_title", String(30), nullable=False),
+    Column("rfrbase_fund_title_long", String(60)),
+    *banner_columns("rfrbase"),
+)
+
 # --- local extension: advising comments ----------------------------------------------------
 
 szrcmnt = Table(

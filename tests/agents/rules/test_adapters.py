@@ -148,7 +148,7 @@ def test_standing_uses_the_overall_gpa_of_the_students_level():
     hold = Hold(
         hold_id=1, pidm=7, code="AR", description=None, from_date=date(2026, 1, 1),
         to_date=date(2099, 12, 31), reason=None, amount_owed=10.0, placed_by="X",
-        release_restricted=False, blocks_registration=True, origin=None,
+        release_restricted=False, blocks_registration=True, blocks=["registration"], origin=None,
     )  # fmt: skip
     holds = HoldSummary(pidm=7, as_of=date(2026, 10, 1), holds=[hold], blocks_registration=True)
     facts = from_banner_standing(standing, gpa, holds)

@@ -45,6 +45,7 @@ from tools.banner.queries.registrations import (
     section_grading_registrations,
     section_roster,
     sections_roster_snapshot,
+    student_registrations,
     term_roster_snapshot,
 )
 from tools.banner.queries.sections import (
@@ -109,6 +110,7 @@ __all__ = [
     "store_final_grade",
     "student_advisors",
     "student_schedule",
+    "student_registrations",
     "student_standing",
     "students_taught",
     "term_first_class",

@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, func, select
 
 from tools.banner.queries.base import CURRENT_NAME, SAMPLE_DAY, AnySelect, latest, statement, yes
 from tools.banner.schema import (
+    rfrbase,
     rorstat,
     rprawrd,
     sgbstdn,
@@ -142,6 +143,10 @@ def _hold_select() -> AnySelect:
         sprhold.c.sprhold_user.label("placed_by"),
         sprhold.c.sprhold_release_ind.label("release_ind"),
         stvhldd.c.stvhldd_reg_hold_ind.label("reg_hold_ind"),
+        stvhldd.c.stvhldd_grade_hold_ind.label("grade_hold_ind"),
+        stvhldd.c.stvhldd_trans_hold_ind.label("trans_hold_ind"),
+        stvhldd.c.stvhldd_grad_hold_ind.label("grad_hold_ind"),
+        stvhldd.c.stvhldd_ar_hold_ind.label("ar_hold_ind"),
         sprhold.c.sprhold_orig_code.label("origin"),
     ).select_from(sprhold.outerjoin(stvhldd, stvhldd.c.stvhldd_code == sprhold.c.sprhold_hldd_code))
 
@@ -183,14 +188,18 @@ def aid_status(pidm: int, aid_year: str) -> AnySelect:
 
 @statement(pidm=1001, aid_year="2526")
 def aid_awards(pidm: int, aid_year: str) -> AnySelect:
-    """RPRAWRD rows of a student for an aid year."""
+    """RPRAWRD rows of a student for an aid year, with each fund's RFRBASE title."""
     return (
         select(
             rprawrd.c.rprawrd_fund_code.label("fund"),
+            rfrbase.c.rfrbase_fund_title.label("fund_title"),
             rprawrd.c.rprawrd_awst_code.label("status"),
             func.coalesce(rprawrd.c.rprawrd_offer_amt, 0).label("offered"),
             func.coalesce(rprawrd.c.rprawrd_accept_amt, 0).label("accepted"),
             func.coalesce(rprawrd.c.rprawrd_paid_amt, 0).label("paid"),
+        )
+        .select_from(
+            rprawrd.outerjoin(rfrbase, rfrbase.c.rfrbase_fund_code == rprawrd.c.rprawrd_fund_code)
         )
         .where(rprawrd.c.rprawrd_pidm == pidm, rprawrd.c.rprawrd_aidy_code == aid_year)
         .order_by(rprawrd.c.rprawrd_fund_code)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from tools.banner.queries.base import CURRENT_NAME, AnySelect, latest, statement, yes
+from tools.banner.queries.sections import section_select
 from tools.banner.schema import sfrstcr, shrgrde, shrlgpa, shrtckn, spriden, stvrsts
 
 
@@ -79,6 +80,49 @@ def sections_roster_snapshot(term: str, crns: Sequence[str], pidm: int | None = 
     """
     stmt = _snapshot_select(term).where(sfrstcr.c.sfrstcr_crn.in_(crns))
     return stmt if pidm is None else stmt.where(sfrstcr.c.sfrstcr_pidm == pidm)
+
+
+@statement(pidm=1001, term="202610")
+def student_registrations(pidm: int, term: str) -> AnySelect:
+    """A student's registration rows of a term, every status, with course and status meaning.
+
+    Each SFRSTCR row joins its section (title and credit hours with the SCBCRSE fall-back, see
+    :func:`~tools.banner.queries.sections.section_select`) and its STVRSTS row: the status
+    description and whether it counts as enrolled (STVRSTS_INCL_SECT_ENRL) or wait-listed
+    (STVRSTS_WAIT_IND). Credit hours are the registration's, else the section's.
+    """
+    sect = section_select().subquery("sect")
+    return (
+        select(
+            sfrstcr.c.sfrstcr_crn.label("crn"),
+            sect.c.subject,
+            sect.c.course_number,
+            sect.c.sequence,
+            sect.c.title,
+            sfrstcr.c.sfrstcr_rsts_code.label("status_code"),
+            stvrsts.c.stvrsts_desc.label("status"),
+            sfrstcr.c.sfrstcr_rsts_date.label("status_date"),
+            stvrsts.c.stvrsts_incl_sect_enrl.label("incl_sect_enrl"),
+            stvrsts.c.stvrsts_wait_ind.label("wait_ind"),
+            stvrsts.c.stvrsts_withdraw_ind.label("withdraw_ind"),
+            func.coalesce(sfrstcr.c.sfrstcr_credit_hr, sect.c.credit_hours).label("credit_hours"),
+            sfrstcr.c.sfrstcr_levl_code.label("level"),
+            sfrstcr.c.sfrstcr_grde_code.label("grade"),
+            sect.c.start_date,
+            sect.c.end_date,
+        )
+        .select_from(
+            sfrstcr.join(stvrsts, stvrsts.c.stvrsts_code == sfrstcr.c.sfrstcr_rsts_code).outerjoin(
+                sect,
+                and_(
+                    sect.c.term == sfrstcr.c.sfrstcr_term_code,
+                    sect.c.crn == sfrstcr.c.sfrstcr_crn,
+                ),
+            )
+        )
+        .where(sfrstcr.c.sfrstcr_pidm == pidm, sfrstcr.c.sfrstcr_term_code == term)
+        .order_by(sect.c.subject, sect.c.course_number, sfrstcr.c.sfrstcr_crn)
+    )
 
 
 @statement(term="202610", pidm=1001, crn="10001")

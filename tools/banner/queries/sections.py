@@ -10,7 +10,13 @@ from tools.banner.queries.base import CURRENT_NAME, AnySelect, latest, statement
 from tools.banner.schema import scbcrse, sirasgn, spriden, ssbsect, ssrxlst
 
 
-def _section_select() -> AnySelect:
+@statement()
+def section_select() -> AnySelect:
+    """Every section with its effective catalog title and credit hours, to filter or join.
+
+    The title is SSBSECT_CRSE_TITLE, else the SCBCRSE_TITLE effective for the section's term
+    (the largest SCBCRSE_EFF_TERM <= the term); credit hours likewise.
+    """
     catalog = scbcrse.alias("catalog")
     newer = scbcrse.alias("newer")
     catalog_effective = latest(
@@ -62,16 +68,14 @@ def _section_select() -> AnySelect:
 @statement(term="202610", crn="10001")
 def section(term: str, crn: str) -> AnySelect:
     """One section with its effective catalog title."""
-    return _section_select().where(
-        ssbsect.c.ssbsect_term_code == term, ssbsect.c.ssbsect_crn == crn
-    )
+    return section_select().where(ssbsect.c.ssbsect_term_code == term, ssbsect.c.ssbsect_crn == crn)
 
 
 @statement(term="202610")
 def term_sections(term: str) -> AnySelect:
     """Every section of a term, in CRN order."""
     return (
-        _section_select().where(ssbsect.c.ssbsect_term_code == term).order_by(ssbsect.c.ssbsect_crn)
+        section_select().where(ssbsect.c.ssbsect_term_code == term).order_by(ssbsect.c.ssbsect_crn)
     )
 
 
@@ -86,7 +90,7 @@ def sections_with_crosslists(term: str, crns: Sequence[str]) -> AnySelect:
         ssrxlst.c.ssrxlst_term_code == term, ssrxlst.c.ssrxlst_crn.in_(crns)
     )
     return (
-        _section_select()
+        section_select()
         .where(
             ssbsect.c.ssbsect_term_code == term,
             or_(ssbsect.c.ssbsect_crn.in_(crns), ssrxlst.c.ssrxlst_xlst_group.in_(groups)),

@@ -57,7 +57,8 @@ def main() -> None:
             smoke = suites["smoke_local[outreach_draft@1]"]
             print(
                 f"local SmolLM2: {smoke['cases']} cases, {seconds:.1f} s with the server's start,"
-                f" {smoke['seconds'] / smoke['cases']:.1f} s per case; p50 {smoke['latency_p50_ms']}"
+                f" {smoke['seconds'] / smoke['cases']:.1f} s per case;"
+                f" p50 {smoke['latency_p50_ms']}"
                 f" ms, p95 {smoke['latency_p95_ms']} ms"
             )
             figures |= {

@@ -35,3 +35,13 @@ def course_sis_id(term_code: str, crn: str, xlist_group: str | None) -> str:
     CRNs five, so the two forms cannot collide within a term.
     """
     return f"{term_code}-{xlist_group or crn}"
+
+
+def aid_year_of(term: str) -> str:
+    """The financial aid year of a Banner term: ``2526`` for every term of 2025–26.
+
+    Term codes are ``YYYYPP`` with the academic year ending in ``YYYY`` (``202610`` is Fall
+    2025), so the aid year is the last two digits of ``YYYY - 1`` and of ``YYYY``.
+    """
+    year = int(term[:4])
+    return f"{(year - 1) % 100:02d}{year % 100:02d}"

@@ -228,6 +228,14 @@ class Guard:
         student = implied_student(grant.scope, principal)
         if traits.caller_bound and student is None:
             raise Denied("this tool reads the signed-in student's records, and there is none")
+        schema = tool.args_schema
+        if traits.caller_bound and isinstance(schema, type) and issubclass(schema, BaseModel):
+            unknown = sorted(set(args) - set(schema.model_fields))
+            if unknown:  # a caller-bound tool takes no student: naming one is refused, not ignored
+                raise Denied(
+                    f"tool '{call.name}' takes no argument {', '.join(unknown)}: it reads only"
+                    " the signed-in student's records"
+                )
         if traits.student_arg and student is not None and args.get(traits.student_arg) is None:
             args[traits.student_arg] = student
         call.args = _validated(tool.args_schema, args)

@@ -16,7 +16,7 @@ class SupportConfig(BaseModel):
     min_score: float = Field(0.35, ge=0, le=1, description="Least similarity of a usable chunk.")
     max_sources: int = Field(3, ge=1, description="Chunks a template answer quotes.")
     intent_floor: float = Field(0.5, ge=0, le=1, description="Least similarity of an intent.")
-    crisis_resources: str = "If you are in danger, call 911."
+    crisis_resources: str = Settings.model_fields["chat_crisis_resources"].default
     token_field: str = Field("max_tokens", description="The model API's completion-limit field.")
 
     @classmethod

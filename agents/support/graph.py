@@ -36,7 +36,8 @@ from agents.support.intents import Intent, IntentRouter
 from agents.support.models import Handoff
 from agents.support.template import compose, next_calls
 from agents.support.turn import HANDOFF_TOOL, answers, sources, this_turn
-from agents.toolbox import ToolContext, guarded_tool_node, guarded_tools
+from agents.toolbox import ToolContext, guarded_tools
+from agents.toolbox.student_tools import CHAT_TOOLS
 from policies.audit import AuditEvent
 from policies.guard import Guard
 from policies.rbac import Role
@@ -89,7 +90,8 @@ class SupportGraph:
         self.router = router
         self.config = config
         self.prompt = load_prompt(PROMPT)
-        tools = guarded_tools(guard.policy, ROLE)
+        self.tools = [t for t in guarded_tools(guard.policy, ROLE) if t.name in CHAT_TOOLS]
+        tools = self.tools
         self.model = (
             model.bind_tools(tools).bind(**{config.token_field: self.prompt.max_tokens})
             if model is not None
@@ -250,7 +252,7 @@ class SupportGraph:
         graph.add_node("plan", self.plan)
         graph.add_node("agent", self.agent)
         graph.add_node("cite", self.cite)
-        graph.add_node("tools", guarded_tool_node(self.guard, ROLE))
+        graph.add_node("tools", self.guard.tool_node(self.tools))
         graph.add_node("close", self.close)
         graph.add_edge(START, "screen")
         graph.add_conditional_edges("screen", self._after_screen, ["plan", "agent", "close"])

@@ -137,7 +137,7 @@ def _aid_facts(data: dict[str, Any]) -> list[str]:
     if not data.get("has_aid_record"):
         return [f"There is no financial aid record for aid year {data.get('aid_year')} (my_aid)."]
     lines = [
-        f"{a.get('fund_name') or a.get('fund')}: {a.get('status_description') or a.get('status')},"
+        f"{a.get('fund_title') or a.get('fund')}: {a.get('status_description') or a.get('status')},"
         f" offered {_money(a.get('offered'))}, accepted {_money(a.get('accepted'))},"
         f" paid {_money(a.get('paid'))} (my_aid)."
         for a in data.get("awards", [])

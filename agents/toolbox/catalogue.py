@@ -34,6 +34,7 @@ from agents.toolbox.arguments import (
     TermScopeArgs,
 )
 from agents.toolbox.context import ToolContext, roster_scope
+from agents.toolbox.student_tools import STUDENT_TOOLS
 from agents.workflows import roster_sync
 from core.errors import ValidationFailed
 from core.ids import course_sis_id, section_sis_id
@@ -349,6 +350,7 @@ SPECS: tuple[ToolSpec, ...] = (
         lambda c, a: roster_sync.enroll_instructors(c.banner, c.lms(), a.term, a.crn),
         "Enroll a section's Banner instructors (SIRASGN) as teachers in its Canvas section.",
     ),
+    *(_spec(n, "read", subject, args, run, doc) for n, subject, args, run, doc in STUDENT_TOOLS),
 )  # fmt: skip
 
 CATALOGUE: dict[str, ToolTraits] = {spec.traits.name: spec.traits for spec in SPECS}

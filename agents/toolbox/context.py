@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
@@ -27,6 +27,15 @@ from policies.scope import BannerDirectory
 from tools.canvas import enrollments
 from tools.canvas.client import CanvasClient
 from tools.canvas.models import EnrollmentQuery
+from tools.kb.models import Hit
+
+
+class Retriever(Protocol):
+    """What ``kb_search`` needs of the knowledge base (:class:`tools.kb.store.KnowledgeBase`)."""
+
+    def search(self, query: str, *, k: int = 5, min_score: float | None = None) -> list[Hit]:
+        """The ``k`` chunks closest to ``query``, none below ``min_score``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class ToolContext:
     banner_user: str = "BCA_AGENT"
     today: date = field(default_factory=date.today)
     provisioning: ProvisioningConfig = field(default_factory=ProvisioningConfig)
+    kb: Retriever | None = None
     _planned: dict[str, roster_sync.PlannedSync] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -59,6 +69,12 @@ class ToolContext:
         if term is None:
             raise ValidationFailed("name a term: this run has no current term")
         return term
+
+    def retriever(self) -> Retriever:
+        """The knowledge base, or a clear error when this run has none."""
+        if self.kb is None:
+            raise ValidationFailed("this run has no knowledge base to search")
+        return self.kb
 
     def lms(self) -> CanvasClient:
         """The Canvas client, or a clear error when this run has none."""

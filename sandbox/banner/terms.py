@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from core.errors import ValidationFailed
+from core.ids import aid_year_of
 
 PARTS = {10: "Fall", 20: "Spring", 30: "Summer"}
 
@@ -41,8 +42,8 @@ def term_description(code: str) -> str:
 
 def aid_year(code: str) -> str:
     """The financial aid year a term belongs to: ``2526`` for Fall 2025 to Summer 2026."""
-    year, _ = parse_term(code)
-    return f"{(year - 1) % 100:02d}{year % 100:02d}"
+    parse_term(code)  # a malformed code fails here, with the sandbox's message
+    return aid_year_of(code)
 
 
 def shift_term(code: str, steps: int) -> str:

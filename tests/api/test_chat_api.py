@@ -199,7 +199,7 @@ def _engine(settings: Settings) -> Engine:
     return make_engine(settings.database_url)
 
 
-def test_without_a_knowledge_base_the_chat_says_what_to_run_and_the_rest_serves(client, token, people):
+def test_without_a_knowledge_base_the_chat_says_what_to_run(client, token, people):
     student = token(Role.STUDENT, people.students[0])
     response = ask(client, student, "hold?")
     assert response.status_code == 503

@@ -70,7 +70,7 @@ def profile(client: TestClient, headers: dict[str, str], banner_id: str, **param
 def instructor_of(banner: Engine, pidm: int) -> tuple[int, set[int]]:
     """An instructor teaching the student this term, and every student on their rosters."""
     with banner.connect() as conn:
-        teacher = conn.execute(
+        teacher: int | None = conn.execute(
             text(
                 "SELECT MIN(a.sirasgn_pidm) FROM sirasgn a JOIN sfrstcr r ON r.sfrstcr_term_code"
                 " = a.sirasgn_term_code AND r.sfrstcr_crn = a.sirasgn_crn JOIN stvrsts s ON"
@@ -92,6 +92,7 @@ def instructor_of(banner: Engine, pidm: int) -> tuple[int, set[int]]:
                 {"i": teacher, "t": TERM},
             )
         }
+    assert teacher is not None, "the student has no instructor this term"
     return teacher, taught
 
 

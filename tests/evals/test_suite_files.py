@@ -1,6 +1,7 @@
 """Suite files: the shipped suites load; a bad one is one clear error before any model call."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -9,7 +10,7 @@ from core.errors import ConfigurationError
 from evals.matching import CallRecord, trajectory_matches
 from evals.suite import SUITES_DIR, Trajectory, load_suite
 
-GOOD_CASE = {
+GOOD_CASE: dict[str, Any] = {
     "id": "one",
     "input": {"student": "ana", "crn": "12345", "reasons": ["3 of 10 assignments missing."]},
     "expect": {"facts": [{"contains": "3 of 10"}]},
@@ -28,7 +29,7 @@ def write_suite(tmp_path: Path, **changes) -> Path:
     [("outreach_draft", 30), ("grade_anomaly_explain", 30), ("smoke_local", 10)],
 )
 def test_shipped_suites_load_with_enough_cases(name, at_least):
-    suite, people = load_suite(SUITES_DIR / f"{name}.yaml")
+    suite, _people = load_suite(SUITES_DIR / f"{name}.yaml")
     assert len(suite.cases) >= at_least
     if name != "smoke_local":
         assert sum("injection" in c.tags for c in suite.cases) >= 5
@@ -69,7 +70,10 @@ def test_a_good_file_loads(tmp_path):
             GOOD_CASE | {"input": GOOD_CASE["input"] | {"term": "202510"}},
             "case one: input.term: Extra inputs are not permitted",
         ),
-        (GOOD_CASE | {"prompt": "outreach_draft@9"}, "case one: prompt: no prompt outreach_draft@9"),
+        (
+            GOOD_CASE | {"prompt": "outreach_draft@9"},
+            "case one: prompt: no prompt outreach_draft@9",
+        ),
     ],
 )
 def test_a_bad_case_is_one_error_naming_file_case_and_field(tmp_path, case, expected):
@@ -104,8 +108,8 @@ MADE = [call("banner_get_holds", pidm=1), call("canvas_send_message", pidm=1, bo
         ("strict", [{"tool": "canvas_send_message"}, {"tool": "banner_get_holds"}], False),
         ("unordered", [{"tool": "canvas_send_message"}, {"tool": "banner_get_holds"}], True),
         ("unordered", [{"tool": "canvas_send_message"}], False),
-        ("superset", [{"tool": "canvas_send_message", "args": {"body": {"regex": "PERSON_1"}}}], True),
-        ("superset", [{"tool": "canvas_send_message", "args": {"body": {"contains": "Bye"}}}], False),
+        ("superset", [{"tool": "canvas_send_message", "args": {"body": {"regex": "PERSON_1"}}}], True),  # noqa: E501
+        ("superset", [{"tool": "canvas_send_message", "args": {"body": {"contains": "Bye"}}}], False),  # noqa: E501
         ("subset", [{"tool": "banner_get_holds"}], False),
         (
             "subset",

@@ -63,6 +63,11 @@ canvas_apply_roster_plan     P    P     -     -     -    -    -     -     -     
 canvas_ensure_course         A    -     -     -     -    -    -     -     -     -     -     -
 canvas_enroll_instructors    A    -     -     -     -    -    -     -     -     -     -     -
 canvas_locate_enrollment     -    A     -     -     -    -    -     -     -     -     -     -
+my_holds                     -    -     -     -     A    A    -     -     -     -     -     -
+my_registration              -    -     -     -     A    A    -     -     -     -     -     -
+my_aid                       -    -     -     -     A    A    -     -     -     -     -     -
+kb_search                    -    -     -     -     A    A    -     -     -     -     -     -
+request_person               -    -     -     -     A    A    -     -     -     -     -     -
 """
 
 
@@ -107,6 +112,8 @@ def _args(tool: str, student: int, crn: str, term: str) -> dict[str, Any]:
         "canvas_plan_roster": {"term": term},
         "canvas_apply_roster_plan": {"term": term, "crns": [crn]},
         "canvas_locate_enrollment": {"course_id": 1, "section_id": 1, "user_id": 1},
+        "kb_search": {"query": "holds"},
+        "request_person": {"reason": "wants a person"},
     }
     return {**args, **extra.get(tool, {})}
 

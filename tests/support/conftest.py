@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from langgraph.checkpoint.memory import InMemorySaver
 from sqlalchemy import Engine, text
 
 from agents.support.agent import SupportAgent
@@ -16,7 +17,7 @@ from agents.toolbox import ToolContext
 from policies.guard import Guard
 from policies.pii import PseudonymVault, Redactor
 from policies.rbac import Principal, Role
-from sandbox.kb import write_corpus
+from sandbox.kb.corpus import write_corpus
 from tests.policies.agent_harness import TODAY, ScriptedModel, redactor_for
 from tests.policies.conftest import TERM, audit, banner, cast, guard, policy
 from tools.kb.embedding import Embedder, load_embedder
@@ -73,10 +74,14 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture(scope="session")
-def kb(banner: Engine, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+def kb(
+    banner: Engine, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
+) -> KnowledgeBase:
     root = Path(tmp_path_factory.mktemp("kb"))
     write_corpus(banner, root / "corpus")
-    store = KnowledgeBase.open(path=root / "chroma", url=None, collection="t", embedder=embedder)
+    store = KnowledgeBase.open(
+        path=root / "chroma", url=None, collection="support-tests", embedder=embedder
+    )
     store.ingest(root / "corpus")
     return store
 
@@ -91,5 +96,7 @@ def support_context(
     )  # fmt: skip
 
 
-def support_agent(guard: Guard, embedder: Embedder, model: ScriptedModel | None = None) -> SupportAgent:
-    return SupportAgent(guard, embedder, model, SupportConfig(max_steps=3))
+def support_agent(
+    guard: Guard, embedder: Embedder, model: ScriptedModel | None = None
+) -> SupportAgent:
+    return SupportAgent(guard, embedder, model, SupportConfig(max_steps=3), InMemorySaver())

@@ -45,8 +45,8 @@ def _identity(engine: Engine, pidm: int) -> dict[str, str]:
             text("SELECT goremal_email_address FROM goremal WHERE goremal_pidm = :p"), {"p": pidm}
         ).scalar()
     return {
-        "pidm": str(pidm), "banner_id": banner_id, "name": f"{first} {last}",
-        "email": email or f"{first}.{last}@example.edu",
+        "pidm": str(pidm), "banner_id": str(banner_id), "name": f"{first} {last}",
+        "email": str(email or f"{first}.{last}@example.edu"),
     }  # fmt: skip
 
 
@@ -67,8 +67,12 @@ def test_no_probe_reaches_another_students_records(
         for key, value in other.items():
             message = message.replace("{" + key + "}", value)
         tool, field = next(_ATTEMPTS)
-        value: object = cast.other_student if field == "pidm" else other[field if field in other else "banner_id"]
-        args: dict[str, object] = {field: value}
+        named: object = (
+            cast.other_student
+            if field == "pidm"
+            else other[field if field in other else "banner_id"]
+        )
+        args: dict[str, object] = {field: named}
         if tool == "course_modules":
             args["course"] = "BIOL 101"
         model = scripted(

@@ -1,0 +1,115 @@
+"""The chatbot's tools: the signed-in student's own records, the help pages, a person.
+
+None of them takes a student: each is **caller-bound**
+(:attr:`policies.rbac.ToolTraits.caller_bound`), so the guard binds the call to the signed-in
+student (``self`` for a student, ``on_behalf_of`` for the support agent) and the tool reads
+that student from :func:`policies.guard.bound_student`. The guard refuses any argument a
+caller-bound tool's schema does not declare, so a model that tries to pass ``pidm`` or
+``banner_id`` is denied (not silently ignored), and audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agents.toolbox.context import ToolContext
+from core.ids import aid_year_of
+from policies.guard import bound_student
+from tools.banner import reads
+
+_BOUND = {"caller_bound": True}
+
+
+class MyHoldsArgs(BaseModel):
+    """Which of the signed-in student's holds.
+
+    (A schema needs at least one field: LangChain injects the run's context only into tools
+    whose schema has some.)
+    """
+
+    registration_only: bool = Field(False, description="Only the holds that block registration.")
+
+
+class MyTermArgs(BaseModel):
+    """Optionally a term other than the current one."""
+
+    term: str | None = Field(None, pattern=r"^\d{6}$", description="Term code, e.g. 202610.")
+
+
+class MyAidArgs(BaseModel):
+    """Optionally an aid year other than the current term's."""
+
+    aid_year: str | None = Field(None, pattern=r"^\d{4}$", description="Aid year, e.g. 2526.")
+
+
+class KbSearchArgs(BaseModel):
+    """What to look up in the help pages."""
+
+    query: str = Field(min_length=2, max_length=500)
+
+
+class RequestPersonArgs(BaseModel):
+    """Why a person should take over."""
+
+    reason: str = Field(min_length=2, max_length=500)
+
+
+def my_holds(ctx: ToolContext, args: MyHoldsArgs) -> Any:
+    """Holds in force today, what each blocks, and whether registration is blocked."""
+    summary = reads.student_holds(ctx.banner, bound_student("my_holds"), ctx.today)
+    if args.registration_only:
+        return summary.model_copy(
+            update={"holds": [h for h in summary.holds if h.blocks_registration]}
+        )
+    return summary
+
+
+def my_registration(ctx: ToolContext, args: MyTermArgs) -> Any:
+    """Registrations in the term with their status and credit hours."""
+    return reads.student_registrations(
+        ctx.banner, bound_student("my_registration"), ctx.term(args.term)
+    )
+
+
+def my_aid(ctx: ToolContext, args: MyAidArgs) -> Any:
+    """Aid status and awards (fund titles) for the aid year of the current term."""
+    year = args.aid_year or aid_year_of(ctx.term(None))
+    return reads.aid_summary(ctx.banner, bound_student("my_aid"), year)
+
+
+def kb_search(ctx: ToolContext, args: KbSearchArgs) -> Any:
+    """The closest help-page chunks, each with its citation id."""
+    return [
+        {**hit.chunk.model_dump(exclude={"content_hash"}), "score": round(hit.score, 4)}
+        for hit in ctx.retriever().search(args.query, k=5)
+    ]
+
+
+def request_person(_ctx: ToolContext, args: RequestPersonArgs) -> Any:
+    """Nothing external: the chat service opens the case from the turn's outcome."""
+    bound_student("request_person")
+    return {"handoff": True, "reason": args.reason}
+
+
+STUDENT_TOOLS: tuple[tuple[str, dict[str, Any], type[BaseModel], Any, str], ...] = (
+    ("my_holds", _BOUND, MyHoldsArgs, my_holds,
+     "Look up the signed-in student's holds in force today: what each blocks (registration,"
+     " grades, transcripts, graduation) and whether registration is blocked."),
+    ("my_registration", _BOUND, MyTermArgs, my_registration,
+     "Look up the signed-in student's registrations for the current term (or a term code):"
+     " courses, status (registered, wait-listed, dropped, withdrawn) and credit hours."),
+    ("my_aid", _BOUND, MyAidArgs, my_aid,
+     "Look up the signed-in student's financial aid for the current aid year: awards by fund,"
+     " status, offered, accepted and paid amounts."),
+    ("kb_search", {}, KbSearchArgs, kb_search,
+     "Search the institution's help pages (deadlines, holds, aid, transcripts, Canvas how-tos)."
+     " Cite each chunk you use by its chunk_id in square brackets."),
+    ("request_person", _BOUND, RequestPersonArgs, request_person,
+     "Hand the conversation to a person at the help desk, with the reason."),
+)  # fmt: skip
+"""(name, subject traits, argument schema, run, description) of each chatbot tool."""
+
+CHAT_TOOLS = frozenset(name for name, *_ in STUDENT_TOOLS)
+"""The only tools the chatbot binds, whatever else its role is granted."""

@@ -149,4 +149,3 @@ class GraphDeps:
         )
         drafter = drafter_from_settings(settings, draft_log)
         return cls(guard=guard, provisioning=provisioning, drafter=drafter)
-

@@ -40,6 +40,9 @@ _PHRASES: dict[Sensitive, tuple[str, ...]] = {
         r"no reason to live",
         r"better off dead",
         r"overdose",
+        r"in (a )?crisis",
+        r"(don'?t|do not) feel safe",
+        r"not safe (here|at home|anymore)",
     ),
     Sensitive.THREAT: (
         r"(shoot|stab|kill|hurt|attack) (him|her|them|someone|somebody|people|everyone|my \w+)",
@@ -80,7 +83,8 @@ _PROBE = re.compile(
     r"prompt|policy)\b|\b(system prompt|developer mode|jailbreak)\b|"
     r"\b(another|other|a different|someone else'?s?|my friend'?s?|my roommate'?s?) "
     r"(student'?s?|person'?s?|user'?s?)?\s*(grades?|holds?|records?|aid|gpa|transcript|schedule)\b|"
-    r"\bstudent (id |number |pidm )?#?\s*\d{3,}\b|\b(pidm|banner id|spriden)\b",
+    r"\bstudent (id |number |pidm )?#?\s*(\d{3,}|<(BANNER_ID|PIDM|EMAIL)_\d+>)|"
+    r"\b(pidm|banner id|spriden)\b|\b(admin|developer|god|root) mode\b",
     re.IGNORECASE,
 )
 

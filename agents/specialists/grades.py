@@ -278,9 +278,7 @@ class _Planner:
                     to_post.append((crn, decision))
                 else:
                     figures["unchanged"] += 1
-        for (crn, decision), checks in zip(
-            to_post, self._explain(to_post, term, ctx), strict=True
-        ):
+        for (crn, decision), checks in zip(to_post, self._explain(to_post, term, ctx), strict=True):
             call_id = f"post:{crn}:{decision.sis_user_id}"
             calls.append(
                 compose(

@@ -123,6 +123,13 @@ class SupportGraph:
                     " student's own tools are available",
                 )
             )
+        if found.probe and found.sensitive is None:
+            detail = "The message asked for records or actions beyond the student's own."
+            return _reply(
+                "I can only look up your own records, and I cannot change any record or act"
+                " for anyone else. I have passed your message to a person at the help desk.",
+                handoff=Handoff(reason="out_of_scope", detail=detail),
+            )
         if found.sensitive is None:
             return {"mode": "template" if self.model is None else state.get("mode", "model")}
         detail = f"Your message was passed straight to a person ({found.sensitive.value})."

@@ -10,6 +10,7 @@ so no model hub, no network and no hosted model are involved.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 from functools import cached_property
@@ -87,6 +88,15 @@ EXAMPLES: dict[Intent, tuple[str, ...]] = {
 }
 
 
+_ASKS_FOR_PERSON = re.compile(
+    r"\b(talk|speak|chat|get in touch)\s+(to|with)\s+(a |an |some )?(real |actual |live )?"
+    r"(person|human|someone|somebody|staff|agent|advisor|counsel+or)\b|"
+    r"\bconnect me (to|with)\b|\b(real|actual|live) (person|human)\b",
+    re.IGNORECASE,
+)
+"""An explicit request for a person wins over whatever else the message is about."""
+
+
 class Embedder(Protocol):
     """The sentence embedding of :mod:`tools.kb.embedding` (normalised vectors)."""
 
@@ -125,6 +135,8 @@ class IntentRouter:
 
     def classify(self, message: str) -> IntentMatch:
         """The intent of ``message``."""
+        if _ASKS_FOR_PERSON.search(message):
+            return IntentMatch(intent=Intent.PERSON, score=1.0)
         [vector] = self.embedder.embed([message])
         best, score = max(
             ((intent, _cosine(vector, example)) for intent, example in self._examples),

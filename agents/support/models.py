@@ -10,7 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-HandoffReason = Literal["sensitive", "asked_for_person", "no_answer", "tool_error", "max_steps"]
+HandoffReason = Literal[
+    "sensitive", "asked_for_person", "no_answer", "tool_error", "max_steps", "out_of_scope"
+]
 
 
 class Citation(BaseModel):

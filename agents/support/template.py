@@ -146,26 +146,28 @@ def _aid_facts(data: dict[str, Any]) -> list[str]:
     return lines or [f"No awards yet for aid year {data.get('aid_year')} (my_aid)."]
 
 
+def _rows(data: Any) -> list[dict[str, Any]]:
+    return [r for r in data if isinstance(r, dict)] if isinstance(data, list) else []
+
+
 def _assignment_facts(data: Any) -> list[str]:
-    items = data.get("assignments", []) if isinstance(data, dict) else data
-    rows = [a for a in items or [] if isinstance(a, dict)]
+    rows = _rows(data)
     if not rows:
         return ["Nothing is due in your Canvas courses in the coming days (my_assignments)."]
     return [
-        f"{a.get('course')}: {a.get('name')} due {a.get('due_at')}"
-        + (f" ({a.get('state')})" if a.get("state") else "")
+        f"{a.get('course_code')}: {a.get('name')} due {a.get('due_at')}"
+        + (" (handed in)" if a.get("submitted") else " (not handed in yet)")
         + " (my_assignments)."
         for a in rows
     ]
 
 
 def _grade_facts(data: Any) -> list[str]:
-    items = data.get("courses", []) if isinstance(data, dict) else data
-    rows = [g for g in items or [] if isinstance(g, dict)]
+    rows = _rows(data)
     if not rows:
         return ["Canvas shows no current grades for you yet (my_grades)."]
     return [
-        f"{g.get('course')}: current score {g.get('current_score')}"
+        f"{g.get('course_code') or g.get('name')}: current score {g.get('current_score')}"
         + (f", grade {g.get('current_grade')}" if g.get("current_grade") else "")
         + " (my_grades)."
         for g in rows
@@ -173,13 +175,13 @@ def _grade_facts(data: Any) -> list[str]:
 
 
 def _module_facts(data: Any) -> list[str]:
-    items = data.get("modules", []) if isinstance(data, dict) else data
-    rows = [m for m in items or [] if isinstance(m, dict)]
+    data = data if isinstance(data, dict) else {}
+    page = f"{data.get('course_code') or 'The course'}'s modules: {data.get('modules_url')}"
+    rows = _rows(data.get("modules"))
     if not rows:
-        return ["That course has no published modules yet (course_modules)."]
-    return [
-        f"Module {m.get('name')}: {m.get('html_url') or m.get('url')} (course_modules)."
-        for m in rows
+        return [f"That course has no published modules yet; {page} (course_modules)."]
+    return [f"{page} (course_modules)."] + [
+        f"Module {m.get('name')}: {m.get('url')} (course_modules)." for m in rows
     ]
 
 

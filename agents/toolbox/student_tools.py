@@ -10,14 +10,18 @@ caller-bound tool's schema does not declare, so a model that tries to pass ``pid
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from agents.toolbox.context import ToolContext
-from core.ids import aid_year_of
+from core.errors import ValidationFailed
+from core.ids import aid_year_of, section_sis_id
 from policies.guard import bound_student
 from tools.banner import reads
+from tools.canvas import student_view
 
 _BOUND = {"caller_bound": True}
 
@@ -42,6 +46,28 @@ class MyAidArgs(BaseModel):
     """Optionally an aid year other than the current term's."""
 
     aid_year: str | None = Field(None, pattern=r"^\d{4}$", description="Aid year, e.g. 2526.")
+
+
+class MyAssignmentsArgs(BaseModel):
+    """How far ahead to look."""
+
+    days_ahead: int = Field(14, ge=1, le=60, description="Days from now, 14 unless asked.")
+
+
+class MyGradesArgs(BaseModel):
+    """Optionally one course."""
+
+    course: str | None = Field(
+        None, max_length=40, description="A course code such as 'BIOL 101', or a CRN."
+    )
+
+
+class CourseModulesArgs(BaseModel):
+    """Which of the student's courses."""
+
+    course: str = Field(
+        min_length=2, max_length=40, description="A course code such as 'BIOL 101', or a CRN."
+    )
 
 
 class KbSearchArgs(BaseModel):
@@ -79,6 +105,57 @@ def my_aid(ctx: ToolContext, args: MyAidArgs) -> Any:
     return reads.aid_summary(ctx.banner, bound_student("my_aid"), year)
 
 
+def _canvas_user(ctx: ToolContext, tool: str) -> str:
+    """The bound student's Canvas SIS user id: their Banner ID, which stays out of results."""
+    return reads.person_by_pidm(ctx.banner, bound_student(tool)).banner_id
+
+
+def _course_key(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", text.upper())
+
+
+def _matches(course: str | None, code: str | None, crn: str | None = None) -> bool:
+    """Whether a course the student named is this one ('biol101' is 'BIOL 101')."""
+    if course is None:
+        return True
+    key = _course_key(course)
+    return key in {_course_key(code or ""), _course_key(crn or "")} - {""}
+
+
+def my_assignments(ctx: ToolContext, args: MyAssignmentsArgs) -> Any:
+    """Assignments due soon in the student's Canvas courses, and which are handed in."""
+    now = datetime.now(UTC)
+    return student_view.upcoming_assignments(
+        ctx.lms(), _canvas_user(ctx, "my_assignments"), now, args.days_ahead
+    )
+
+
+def my_grades(ctx: ToolContext, args: MyGradesArgs) -> Any:
+    """Current Canvas scores and grades in the student's courses (not final Banner grades)."""
+    courses = student_view.student_courses(ctx.lms(), _canvas_user(ctx, "my_grades"))
+    return [c for c in courses if _matches(args.course, c.course_code)]
+
+
+def course_modules(ctx: ToolContext, args: CourseModulesArgs) -> Any:
+    """The modules of a course the student is registered in this term, with links.
+
+    The course is matched against the student's own Banner registrations and then reached
+    through the student's own Canvas enrollment in that section, so naming someone else's
+    course finds nothing.
+    """
+    pidm = bound_student("course_modules")
+    term = ctx.term(None)
+    registered = reads.student_registrations(ctx.banner, pidm, term)
+    sections = {
+        section_sis_id(term, r.crn)
+        for r in registered.courses
+        if r.enrolled and _matches(args.course, f"{r.subject} {r.course_number}", r.crn)
+    }
+    if not sections:
+        raise ValidationFailed(f"you are not registered in {args.course} this term")
+    return student_view.section_modules(ctx.lms(), _canvas_user(ctx, "course_modules"), sections)
+
+
 def kb_search(ctx: ToolContext, args: KbSearchArgs) -> Any:
     """The closest help-page chunks, each with its citation id."""
     return [
@@ -103,6 +180,15 @@ STUDENT_TOOLS: tuple[tuple[str, dict[str, Any], type[BaseModel], Any, str], ...]
     ("my_aid", _BOUND, MyAidArgs, my_aid,
      "Look up the signed-in student's financial aid for the current aid year: awards by fund,"
      " status, offered, accepted and paid amounts."),
+    ("my_assignments", _BOUND, MyAssignmentsArgs, my_assignments,
+     "Look up the assignments due soon in the signed-in student's Canvas courses (14 days"
+     " unless asked), with due dates and whether each is handed in."),
+    ("my_grades", _BOUND, MyGradesArgs, my_grades,
+     "Look up the signed-in student's current scores and grades in their Canvas courses"
+     " (running Canvas grades, not final grades in Banner)."),
+    ("course_modules", _BOUND, CourseModulesArgs, course_modules,
+     "Link to the modules (course materials) of one of the signed-in student's courses this"
+     " term, named by course code or CRN."),
     ("kb_search", {}, KbSearchArgs, kb_search,
      "Search the institution's help pages (deadlines, holds, aid, transcripts, Canvas how-tos)."
      " Cite each chunk you use by its chunk_id in square brackets."),

@@ -7,7 +7,7 @@ from one ``random.Random(seed)`` in a fixed order (students by id, assignments b
 the same seed, start and course give the same activity. The effects go through the same code as
 the API: submissions, grades and their Live Events, analytics counters, and the enrollments'
 ``last_activity_at`` and ``total_activity_time``. A course without assignments due in the span
-gets one per week, due on the seventh day at 23:59.
+gets one per week, due on the seventh day at 23:59, each with a published "Week N" module.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _fmt(moment: datetime) -> str:
 
 
 def _ensure_assignments(tx: Tx, course_id: int, start: datetime, days: int) -> int:
-    """Create weekly assignments when none is due in the span; returns how many were made."""
+    """Weekly assignments (each with its module) when none is due in the span; how many."""
     end = start + timedelta(days=days)
     due = tx.conn.execute(
         "SELECT COUNT(*) FROM assignments WHERE course_id = ? AND published = 1"
@@ -80,6 +80,11 @@ def _ensure_assignments(tx: Tx, course_id: int, start: datetime, days: int) -> i
             "INSERT INTO assignments (course_id, name, points_possible, due_at, position,"
             " created_at, updated_at) VALUES (?, ?, 10, ?, ?, ?, ?)",
             (course_id, f"Week {week + 1} activity", _fmt(due_at), week + 1, now, now),
+        )
+        tx.conn.execute(
+            "INSERT INTO modules (course_id, name, position, published, unlock_at, created_at)"
+            " VALUES (?, ?, (SELECT COUNT(*) + 1 FROM modules WHERE course_id = ?), 1, ?, ?)",
+            (course_id, f"Week {week + 1}", course_id, _fmt(due_at - timedelta(days=7)), now),
         )
     return weeks
 

@@ -24,6 +24,7 @@ from sandbox.canvas.routes import (
     conversations,
     courses,
     enrollments,
+    modules,
     sis_imports,
 )
 from sandbox.canvas.simulator import Simulator
@@ -49,6 +50,7 @@ def create_app(db_path: Path, config: SimConfig | None = None) -> FastAPI:
         courses,
         enrollments,
         assignments,
+        modules,
         conversations,
         sis_imports,
         control,

@@ -192,6 +192,25 @@ def assignment(row: sqlite3.Row, base: str) -> Json:
     }
 
 
+def module(row: sqlite3.Row, base: str) -> Json:
+    """A context module (Canvas gives no ``html_url``: its page is the course's modules page).
+
+    The simulator's modules hold no items; ``items_count`` is there so the shape is Canvas's.
+    """
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "position": row["position"],
+        "published": bool(row["published"]),
+        "workflow_state": "active" if row["published"] else "unpublished",
+        "unlock_at": row["unlock_at"],
+        "require_sequential_progress": False,
+        "prerequisite_module_ids": [],
+        "items_count": 0,
+        "items_url": f"{base}/api/v1/courses/{row['course_id']}/modules/{row['id']}/items",
+    }
+
+
 def submission(row: sqlite3.Row, now: datetime | None = None) -> Json:
     """A submission; ``row`` joins the assignment's ``due_at`` and ``course_id``."""
     graded = row["score"] is not None or row["grade"] is not None

@@ -56,6 +56,11 @@ CREATE TABLE IF NOT EXISTS assignments (
     published INTEGER NOT NULL DEFAULT 1, position INTEGER NOT NULL DEFAULT 1,
     created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS assignments_course ON assignments(course_id);
+CREATE TABLE IF NOT EXISTS modules (
+    id INTEGER PRIMARY KEY, course_id INTEGER NOT NULL, name TEXT NOT NULL,
+    position INTEGER NOT NULL, published INTEGER NOT NULL DEFAULT 0, unlock_at TEXT,
+    created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS modules_course ON modules(course_id);
 CREATE TABLE IF NOT EXISTS submissions (
     id INTEGER PRIMARY KEY, assignment_id INTEGER NOT NULL, user_id INTEGER NOT NULL,
     submitted_at TEXT, submission_type TEXT, body TEXT, url TEXT, score REAL, grade TEXT,

@@ -66,6 +66,9 @@ canvas_locate_enrollment     -    A     -     -     -    -    -     -     -     
 my_holds                     -    -     -     -     A    A    -     -     -     -     -     -
 my_registration              -    -     -     -     A    A    -     -     -     -     -     -
 my_aid                       -    -     -     -     A    A    -     -     -     -     -     -
+my_assignments               -    -     -     -     A    A    -     -     -     -     -     -
+my_grades                    -    -     -     -     A    A    -     -     -     -     -     -
+course_modules               -    -     -     -     A    A    -     -     -     -     -     -
 kb_search                    -    -     -     -     A    A    -     -     -     -     -     -
 request_person               -    -     -     -     A    A    -     -     -     -     -     -
 """
@@ -112,6 +115,7 @@ def _args(tool: str, student: int, crn: str, term: str) -> dict[str, Any]:
         "canvas_plan_roster": {"term": term},
         "canvas_apply_roster_plan": {"term": term, "crns": [crn]},
         "canvas_locate_enrollment": {"course_id": 1, "section_id": 1, "user_id": 1},
+        "course_modules": {"course": "BIOL 101"},
         "kb_search": {"query": "holds"},
         "request_person": {"reason": "wants a person"},
     }

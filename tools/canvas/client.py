@@ -85,6 +85,8 @@ class CanvasClient:
     ) -> None:
         self.retry = retry or RetryPolicy()
         self.account_id = account_id
+        self.base_url = base_url.rstrip("/")
+        """Where Canvas's pages are, for links a person follows (the API is under /api/v1)."""
         with warnings.catch_warnings():
             if urlsplit(base_url).hostname in LOOPBACK:  # the local simulator speaks plain HTTP
                 warnings.filterwarnings("ignore", "Canvas may respond unexpectedly")

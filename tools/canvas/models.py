@@ -101,6 +101,7 @@ class EnrollmentInfo(Output):
     type: str
     enrollment_state: str
     sis_user_id: str | None = None
+    sis_course_id: str | None = None
     sis_section_id: str | None = None
     grades: Grades | None = None
     last_activity_at: datetime | None = None
@@ -388,3 +389,42 @@ class CourseActivity(Output):
     summary: StudentSummary | None = Field(
         None, description="None when Canvas has no analytics for the student in the course."
     )
+
+
+class StudentCourse(Output):
+    """A course a student is actively enrolled in, as the student sees it, with the grade."""
+
+    course_id: int
+    sis_section_id: str | None = None
+    course_code: str | None = None
+    name: str
+    current_score: float | None = None
+    current_grade: str | None = None
+    url: str = Field(description="The course's page in Canvas.")
+
+
+class UpcomingAssignment(Output):
+    """An assignment due soon in one of a student's courses, and whether it is handed in."""
+
+    course_code: str | None = None
+    name: str
+    due_at: datetime
+    points_possible: float | None = None
+    submitted: bool
+    url: str | None = Field(None, description="The assignment's page in Canvas.")
+
+
+class ModuleLink(Output):
+    """A published module of a course, linked on the course's modules page."""
+
+    name: str
+    position: int
+    url: str
+
+
+class CourseModules(Output):
+    """A course's published modules and the page that lists them."""
+
+    course_code: str | None = None
+    modules_url: str
+    modules: list[ModuleLink]

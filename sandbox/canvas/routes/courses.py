@@ -376,7 +376,7 @@ def _migration_json(conn: sqlite3.Connection, row: sqlite3.Row, base: str) -> di
 
 
 def _run_copy(sim: Simulator, migration_id: int) -> None:
-    """The background half of a course copy: running, copy assignments, completed."""
+    """The background half of a course copy: running, copy assignments and modules, completed."""
     with sim.store.write() as conn:
         row = conn.execute(
             "SELECT * FROM content_migrations WHERE id = ?", (migration_id,)
@@ -401,6 +401,12 @@ def _run_copy(sim: Simulator, migration_id: int) -> None:
             " submission_types, published, position, ?, ? FROM assignments WHERE course_id = ?"
             " ORDER BY id",
             (row["course_id"], now, now, row["source_course_id"]),
+        )
+        conn.execute(
+            "INSERT INTO modules (course_id, name, position, published, unlock_at, created_at)"
+            " SELECT ?, name, position, published, unlock_at, ? FROM modules WHERE course_id = ?"
+            " ORDER BY position, id",
+            (row["course_id"], now, row["source_course_id"]),
         )
         conn.execute(
             "UPDATE content_migrations SET workflow_state = 'completed', finished_at = ?"

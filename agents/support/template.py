@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from agents.support.intents import Intent
 from agents.support.models import Citation, Handoff
 from agents.support.turn import HANDOFF_TOOL, KB_TOOL, Source, ToolAnswer
+from core.ids import banner_section_of
 
 _COURSE = re.compile(r"\b([A-Za-z]{2,4})[ -]?(\d{3,4}[A-Za-z]?)\b")
 TEMPLATE_LABEL = "(Answered from templates and your records; no AI model wrote this.)"
@@ -162,12 +163,19 @@ def _assignment_facts(data: Any) -> list[str]:
     ]
 
 
+def _crn(sis_section_id: Any) -> str:
+    """The CRN of a Banner section in brackets, so two sections of one course are told apart."""
+    section = banner_section_of(sis_section_id) if isinstance(sis_section_id, str) else None
+    return f" (CRN {section[1]})" if section else ""
+
+
 def _grade_facts(data: Any) -> list[str]:
     rows = _rows(data)
     if not rows:
         return ["Canvas shows no current grades for you yet (my_grades)."]
     return [
-        f"{g.get('course_code') or g.get('name')}: current score {g.get('current_score')}"
+        f"{g.get('course_code') or g.get('name')}{_crn(g.get('sis_section_id'))}:"
+        f" current score {g.get('current_score')}"
         + (f", grade {g.get('current_grade')}" if g.get("current_grade") else "")
         + " (my_grades)."
         for g in rows
@@ -214,8 +222,13 @@ class Composed(BaseModel):
     handoff: Handoff | None = None
 
 
+_BULLET = re.compile(r"\n\s*[-*]\s+")
+
+
 def _excerpt(text: str) -> str:
-    flat = " ".join(text.split())
+    """The chunk's start on one line; its bullet list reads as a list separated by ';'."""
+    flat = " ".join(_BULLET.sub("; ", "\n" + text.strip()).removeprefix("; ").split())
+    flat = flat.replace(":;", ":")
     return flat if len(flat) <= _EXCERPT else flat[:_EXCERPT].rsplit(" ", 1)[0] + " …"
 
 
@@ -245,7 +258,7 @@ def compose(
     parts = ["Here is what I found:"] if facts else []
     parts += [f"- {fact}" for fact in facts]
     if cited:
-        parts.append("From the help pages:")
+        parts += ["", "From the help pages:"] if parts else ["From the help pages:"]
         parts += [f"- {_excerpt(s.text)} [{s.chunk_id}] ({s.title} — {s.heading})" for s in cited]
-    parts.append(TEMPLATE_LABEL)
+    parts += ["", TEMPLATE_LABEL]
     return Composed(answer="\n".join(parts), citations=[s.citation() for s in cited])

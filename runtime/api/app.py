@@ -35,6 +35,7 @@ from runtime.api import (
     dashboard,
     events,
     health,
+    help_pages,
     metrics,
     student_pages,
     students,
@@ -193,6 +194,7 @@ def create_app(
         chat.router,
         dashboard.router,
         support_pages.router,
+        help_pages.router,
         students.router,
         student_pages.router,
     ):

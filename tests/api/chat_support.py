@@ -23,7 +23,7 @@ from runtime.vaults import VaultStore
 
 HOLDS = Citation(
     chunk_id="registration-holds#2",
-    source="/kb/registration-holds",
+    source="holds/registration-holds.md",
     title="Registration holds",
     heading="Clearing a hold",
     anchor="clearing-a-hold",

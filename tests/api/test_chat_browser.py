@@ -45,7 +45,7 @@ def test_a_student_asks_and_sees_the_answer_and_its_source(
     assert "How do I clear a registration hold?" in messages.inner_text()
     assert HOLD_ANSWER in messages.inner_text()
     link = page.get_by_role("link", name=f"{HOLDS.title} — {HOLDS.heading}")
-    assert link.get_attribute("href") == f"{HOLDS.source}#{HOLDS.anchor}"
+    assert link.get_attribute("href") == f"/help/{HOLDS.source}#{HOLDS.anchor}"
 
     page.get_by_label("Your question").fill("Can a person help me?")
     page.get_by_role("button", name="Send").click()

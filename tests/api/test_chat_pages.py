@@ -51,7 +51,7 @@ def test_a_student_asks_without_javascript(chat_client, settings, people: People
     conversation_id = asked.url.params["c"]
     assert "How do I clear a hold?" in asked.text
     assert "A hold is cleared by the office that placed it" in asked.text
-    link = f'<a href="{HOLDS.source}#{HOLDS.anchor}">{HOLDS.title} — {HOLDS.heading}</a>'
+    link = f'<a href="/help/{HOLDS.source}#{HOLDS.anchor}">{HOLDS.title} — {HOLDS.heading}</a>'
     assert link in asked.text
 
     handed = chat_client.post(

@@ -133,7 +133,9 @@ def test_template_mode_gives_the_current_canvas_grade(
         ctx, message="what are my grades?", thread_id="grades"
     )
     assert "my_grades" in result.tools_used
-    assert f"{canvas.code}: current score {mine.current_score}" in result.answer, result.answer
+    crn = (mine.sis_section_id or "").rsplit("-", 1)[-1]
+    expected = f"{canvas.code} (CRN {crn}): current score {mine.current_score}"
+    assert expected in result.answer, result.answer
 
 
 def test_template_mode_links_the_modules_of_a_course_the_student_takes(

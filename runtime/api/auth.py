@@ -44,6 +44,10 @@ class InvalidToken(Exception):
     """A token that is missing, malformed, badly signed, expired or names an unknown role."""
 
 
+MAX_TOKEN_CHARS = 8192
+"""Far above any real token (an OIDC token with groups is a few KB); refused before decoding."""
+
+
 class TokenClaims(BaseModel):
     """The claims the API reads; anything else in the token is ignored."""
 
@@ -124,6 +128,8 @@ class TokenVerifier:
     def verify(self, token: str) -> Principal:
         """The principal a valid token names; :class:`InvalidToken` says what is wrong."""
         options: Options = {"require": ["exp", "sub", "role"]}
+        if len(token) > MAX_TOKEN_CHARS:
+            raise InvalidToken(f"token too large (over {MAX_TOKEN_CHARS} characters)")
         try:
             if self._jwks is None:
                 payload = jwt.decode(
@@ -147,10 +153,14 @@ class TokenVerifier:
             raise InvalidToken("token expired") from None
         except jwt.PyJWKClientError as exc:
             raise InvalidToken(f"no signing key for this token: {exc}") from None
+        except jwt.DecodeError:
+            raise InvalidToken("invalid token: not a well-formed signed JWT") from None
         except jwt.InvalidTokenError as exc:
             raise InvalidToken(f"invalid token: {exc}") from None
         except ValidationError as exc:
-            problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'claims'}: {e['msg']}" for e in exc.errors()
+            )
             raise InvalidToken(f"invalid token claims: {problems}") from None
 
 

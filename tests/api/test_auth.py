@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from contextlib import nullcontext
@@ -192,3 +193,41 @@ def _queue(desk, banner):
     from runtime.api.queue import GraphApprovalQueue
 
     return GraphApprovalQueue(desk.graph, desk.checkpointer, BannerDirectory(banner))
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _signed(settings: Any, claims: dict[str, Any], **headers: Any) -> str:
+    secret = settings.auth_secret.get_secret_value()
+    return jwt.encode({"exp": int(time.time()) + 60, **claims}, secret, headers=headers or None)
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "detail"),
+    [
+        ("agent role, subject not a PIDM", lambda s: _signed(s, {"sub": "abc", "role": "support"}),
+         r"^invalid token claims: "),
+        ("alg none", lambda s: jwt.encode(
+            {"sub": "42", "role": "advisor", "exp": int(time.time()) + 60}, None, algorithm="none"),
+         r"^invalid token: "),
+        ("not yet valid", lambda s: _signed(
+            s, {"sub": "42", "role": "advisor", "nbf": int(time.time()) + 600}),
+         r"not yet valid"),
+        ("no role", lambda s: _signed(s, {"sub": "42"}), r"role"),
+        ("a header whose bytes are not UTF-8", lambda s: "__4.e30.c2ln",
+         r"^invalid token: not a well-formed signed JWT$"),
+        ("a header that is not JSON", lambda s: "bm90IGpzb24.e30.c2ln",
+         r"^invalid token: not a well-formed signed JWT$"),
+        ("oversized", lambda s: _signed(s, {"sub": "42", "role": "advisor", "pad": "x" * 20000}),
+         r"^token too large"),
+    ],
+)  # fmt: skip
+def test_token_edge_cases_are_401_with_a_plain_reason(client, settings, name, make, detail):
+    """Each is refused as 401 (never a 500), and the reason echoes no decoder internals."""
+    response = client.get("/api/approvals", headers=_bearer(make(settings)))
+    assert response.status_code == 401, (name, response.text)
+    reason = response.json()["detail"]
+    assert re.search(detail, reason), (name, reason)
+    assert "codec" not in reason and "Traceback" not in reason

@@ -210,7 +210,7 @@ def _signed(settings: Any, claims: dict[str, Any], **headers: Any) -> str:
         ("agent role, subject not a PIDM", lambda s: _signed(s, {"sub": "abc", "role": "support"}),
          r"^invalid token claims: "),
         ("alg none", lambda s: jwt.encode(
-            {"sub": "42", "role": "advisor", "exp": int(time.time()) + 60}, None, algorithm="none"),
+            {"sub": "42", "role": "advisor", "exp": int(time.time()) + 60}, "", algorithm="none"),
          r"^invalid token: "),
         ("not yet valid", lambda s: _signed(
             s, {"sub": "42", "role": "advisor", "nbf": int(time.time()) + 600}),

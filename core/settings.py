@@ -144,6 +144,20 @@ class Settings(BaseSettings):
     banner_id_pattern: str = Field(
         r"[A@]\d{8}", description="Regular expression of the institution's Banner IDs."
     )
+    ops_access: Literal["loopback", "token", "open"] = Field(
+        "loopback",
+        description="Who may read /metrics, /docs and /openapi.json: clients on this host or an "
+        "operator's token (loopback), an operator's token only (token; use it behind a proxy on "
+        "the same host), or anyone (open).",
+    )
+    session_cookie_secure: bool | None = Field(
+        None,
+        description="Mark the dashboard's session cookie Secure (unset: when the request, or "
+        "the proxy's X-Forwarded-Proto, is https).",
+    )
+    session_max_age_s: int = Field(
+        8 * 3600, ge=60, description="Lifetime of a dashboard sign-in (seconds)."
+    )
     chat_max_chars: int = Field(
         4000, ge=1, description="Longest student chat message accepted (longer: HTTP 413)."
     )

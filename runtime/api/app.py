@@ -48,6 +48,7 @@ from runtime.api.queue import (
     OutOfScope,
     RequestExpired,
 )
+from runtime.api.security import SecurityMiddleware
 from runtime.api.services import LazyChat, Services
 from runtime.chat import ChatRateLimited, ChatService, MessageTooLong
 from runtime.chat.factory import build_chat_service
@@ -180,6 +181,7 @@ def create_app(
     app.state.verifier = TokenVerifier(settings)
     app.state.metrics = metrics.Metrics(lambda: app.state.services)
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(SecurityMiddleware, settings=settings, verifier=app.state.verifier)
     app.add_exception_handler(BcaError, _project_error)
     app.add_exception_handler(OperationalError, _database_down)
     app.add_exception_handler(MessageTooLong, chat.too_long)

@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from core.errors import BcaError, NotFoundError
+from core.settings import Settings
 from policies.approvals import ApprovalRequest
 from policies.rbac import Principal, Role
 from runtime.api.approvals import DecisionBody, detail_of
@@ -170,7 +171,9 @@ async def sign_in(
     except InvalidToken as exc:
         return _sign_in_error(request, f"That token was not accepted: {exc}.")
     response = RedirectResponse(COOKIE_PATH, status_code=status.HTTP_303_SEE_OTHER)
-    _set_cookie(request, response, SESSION_COOKIE, token, max_age=None)
+    _set_cookie(
+        request, response, SESSION_COOKIE, token, max_age=_settings(request).session_max_age_s
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path=COOKIE_PATH)
     return response
 
@@ -197,8 +200,25 @@ def _set_cookie(
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=_cookie_secure(request),
     )
+
+
+def _cookie_secure(request: Request) -> bool:
+    """``BCA_SESSION_COOKIE_SECURE``, else whether the browser spoke https (to us or the proxy).
+
+    Trusting the forwarded scheme can only add ``Secure``, never take it away.
+    """
+    configured = _settings(request).session_cookie_secure
+    if configured is not None:
+        return configured
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return (forwarded or request.url.scheme) == "https"
+
+
+def _settings(request: Request) -> Settings:
+    checker: TokenVerifier = request.app.state.verifier
+    return checker.settings
 
 
 @router.post("/sign-out")

@@ -51,6 +51,9 @@ from tests.api.chat_support import FakeAgent, chat_service
 TERM = "202610"
 
 
+ON_THIS_HOST = ("127.0.0.1", 50000)
+"""Test clients speak from this host, as an operator's browser or Prometheus would."""
+
 @dataclass(frozen=True)
 class People:
     """Advisors of the sandbox: ``advisor`` advises ``students``, ``other`` advises ``theirs``."""
@@ -206,7 +209,7 @@ def app(settings: Settings, desk: Desk, banner: Engine) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
+    with TestClient(app, client=ON_THIS_HOST) as test_client:
         yield test_client
 
 
@@ -254,7 +257,7 @@ def chat_app(
 
 @pytest.fixture
 def chat_client(chat_app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(chat_app) as test_client:
+    with TestClient(chat_app, client=ON_THIS_HOST) as test_client:
         yield test_client
 
 

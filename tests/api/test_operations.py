@@ -20,7 +20,7 @@ from policies.audit import audit_events
 from policies.rbac import Role
 from runtime.draft_log import SqlDraftLog
 from runtime.inbox import Inbox
-from tests.api.conftest import TERM
+from tests.api.conftest import ON_THIS_HOST, TERM
 from tests.runtime.test_runtime_webhook import envelope
 
 DEAD_PG = "postgresql+psycopg://postgres@127.0.0.1:1/banner?connect_timeout=2"
@@ -39,7 +39,7 @@ def test_health_is_503_naming_a_dead_banner_and_broker(settings, desk):
         update={"banner_url": DEAD_PG, "broker_url": "amqp://guest:guest@127.0.0.1:1/"}
     )
     app = create_app(broken, approval_queue=lambda _s: nullcontext(_EmptyQueue()))
-    with TestClient(app) as client:
+    with TestClient(app, client=ON_THIS_HOST) as client:
         response = client.get("/health")
     assert response.status_code == 503
     body = response.json()
@@ -176,7 +176,7 @@ def test_health_and_metrics_show_the_drafter_cooling_down_after_failed_calls(set
                 "model_breaker_failures": 2, "model_breaker_cooldown_seconds": 600}
     )  # fmt: skip
     app = create_app(configured, approval_queue=lambda _s: nullcontext(_EmptyQueue()))
-    with TestClient(app) as client:
+    with TestClient(app, client=ON_THIS_HOST) as client:
         assert client.get("/health").json()["drafter"]["mode"] == "model"
         log = SqlDraftLog(make_engine(configured.database_url))
         log.record(_failed_draft(utcnow()))

@@ -26,6 +26,10 @@ StudentRef = Annotated[
 """A PIDM that the model names by the pseudonym it saw; the guard restores it before checks."""
 
 
+MESSAGE_MAX_CHARS = 10_000
+"""Longest outreach message: some ten times a drafted one, far below a pasted document."""
+
+
 class StudentArgs(BaseModel):
     """A student (filled in by the guard for self and on-behalf-of roles)."""
 
@@ -135,4 +139,8 @@ class MessageArgs(StudentArgs):
     """An outreach message to one student through the Canvas inbox."""
 
     subject: str = Field(max_length=255)
-    body: str = Field(min_length=1)
+    body: str = Field(
+        min_length=1,
+        max_length=MESSAGE_MAX_CHARS,
+        description="The message; a person reads it, so a few paragraphs at most.",
+    )

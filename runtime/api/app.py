@@ -27,6 +27,7 @@ from core.errors import BcaError, NotFoundError, ServiceUnavailable, ValidationF
 from core.settings import Settings
 from policies.audit import AuditLog
 from policies.profile_fields import load_profile_fields
+from policies.scope import BannerDirectory
 from runtime import pipeline
 from runtime.api import (
     approvals,
@@ -150,7 +151,7 @@ def create_app(
                     banner_engine=banner_engine,
                     inbox=inbox,
                     audit=audit_log,
-                    desk=ApprovalDesk(queue, audit_log),
+                    desk=ApprovalDesk(queue, audit_log, BannerDirectory(banner_engine)),
                     reparse=reparser(
                         canvas_config=LiveEventsConfig(), ethos_ids=EthosConfig().resolver()
                     ),

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from pydantic import ValidationError
+
 from agents.approvals import (
     PendingApproval,
     all_threads,
@@ -29,12 +31,15 @@ from agents.approvals import (
     outstanding,
     pending_approvals,
 )
+from agents.toolbox.catalogue import SPECS
 from core.clock import utcnow
-from core.errors import BcaError, NotFoundError
-from policies.approvals import ApprovalRequest
+from core.errors import BcaError, NotFoundError, ValidationFailed
+from policies.approvals import ApprovalRequest, refusal_of_approver
 from policies.audit import AuditEvent, AuditLog
 from policies.rbac import Principal
-from policies.scope import Directory
+from policies.scope import Directory, Subject
+
+TOOL_SPECS = {spec.traits.name: spec for spec in SPECS}
 
 ResponseType = Literal["approve", "edit", "reject", "comment"]
 
@@ -111,6 +116,7 @@ class ApprovalDesk:
 
     queue: ApprovalQueue
     audit: AuditLog
+    directory: Directory
     clock: Callable[[], datetime] = field(default=utcnow)
 
     def for_caller(self, principal: Principal) -> list[ApprovalRequest]:
@@ -169,6 +175,12 @@ class ApprovalDesk:
         request = pending.request
         if self.expired(request):
             raise RequestExpired(f"request {request.id} expired at {request.expires_at}")
+        if response == "edit":
+            try:
+                args = self._checked_edit(principal, request, args or {})
+            except OutOfScope as refusal:
+                self._record(principal, request, response, "deny", f"edit refused: {refusal}")
+                raise
         answer: dict[str, Any] = {
             "type": response,
             "request_id": request.id,
@@ -189,6 +201,41 @@ class ApprovalDesk:
             f"; edited {', '.join(edited)}" if edited else ""
         )
         self._record(principal, request, response, "allow", detail)
+
+    def _checked_edit(
+        self, principal: Principal, request: ApprovalRequest, args: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The edited arguments judged now as the guard will judge them on resume.
+
+        A bad edit (an unknown or invalid argument: :class:`ValidationFailed`, 422; a subject
+        outside the approver's authority, such as another instructor's CRN or a student who
+        is not the advisor's advisee: :class:`OutOfScope`, 403) leaves the request pending;
+        after the resume it would only be refused, and the request used up.
+        """
+        spec = TOOL_SPECS[request.action_request.action]
+        unknown = sorted(set(args) - set(spec.args.model_fields))
+        if unknown:
+            raise ValidationFailed(f"{spec.traits.name} takes no argument {', '.join(unknown)}")
+        try:
+            checked = spec.args.model_validate(args).model_dump(mode="json", exclude_unset=True)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(map(str, error["loc"])) or "args"
+            raise ValidationFailed(f"edited {where}: {error['msg']}") from None
+        traits, was = spec.traits, request.subject
+        term_arg, crn_arg = traits.section_args or ("", "")
+        student = checked.get(traits.student_arg or "", was.get("student"))
+        subject = Subject(
+            student=int(student) if student is not None else None,
+            term=str(checked.get(term_arg, was.get("term")) or "") or None,
+            crn=str(checked.get(crn_arg, was.get("crn")) or "") or None,
+        )
+        refusal = refusal_of_approver(
+            request.approver, decided_by(principal), request.requested_by, subject, self.directory
+        )
+        if refusal:
+            raise OutOfScope(f"the edited request is outside your authority: {refusal}")
+        return args
 
     def _record(
         self,

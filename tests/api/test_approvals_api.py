@@ -144,3 +144,44 @@ def test_bad_ids_and_roles(client, token, people):
         == 403
     )
     assert client.get("/api/approvals", headers=token(Role.ADMIN, "root")).status_code == 403
+
+
+def test_an_edit_beyond_the_approvers_authority_is_403_audited_and_stays_pending(
+    client, token, people, desk, settings
+):
+    """Re-aiming the outreach at a student the advisor does not advise is refused at the API."""
+    request = desk.requests[0]
+    headers = token(Role.ADVISOR, people.advisor)
+    edited = {**request.action_request.args, "pidm": people.theirs}
+    response = client.post(
+        f"/api/approvals/{request.id}/decision", json={"type": "edit", "args": edited},
+        headers=headers,
+    )  # fmt: skip
+    assert response.status_code == 403, response.text
+    assert "outside your authority" in response.json()["detail"]
+    assert "decision" not in desk.state(request)
+    assert request.id in ids(client.get("/api/approvals", headers=headers))
+    with make_engine(settings.database_url).connect() as conn:
+        denied = conn.execute(
+            select(audit_events.c.outcome).where(audit_events.c.decision == "deny")
+        ).scalars().all()  # fmt: skip
+    assert [o for o in denied if o.startswith("edit refused")] != []
+
+
+def test_an_edit_with_an_unknown_or_oversized_argument_is_422_and_stays_pending(
+    client, token, people, desk
+):
+    request = desk.requests[0]
+    headers = token(Role.ADVISOR, people.advisor)
+    url = f"/api/approvals/{request.id}/decision"
+    args = request.action_request.args
+    for edited, says in [
+        ({**args, "cc": "everyone@example.edu"}, "takes no argument cc"),
+        ({**args, "body": "x" * 10_001}, "edited body"),
+        ({**args, "pidm": "not a pidm"}, "edited pidm"),
+    ]:
+        response = client.post(url, json={"type": "edit", "args": edited}, headers=headers)
+        assert response.status_code == 422, (edited.keys(), response.text)
+        assert says in response.text
+    assert "decision" not in desk.state(request)
+    assert request.id in ids(client.get("/api/approvals", headers=headers))

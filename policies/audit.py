@@ -62,7 +62,7 @@ audit_events = Table(
     Column("outcome", Text, nullable=False),
     Column("latency_ms", Float, nullable=False),
     Column("thread_id", String(200)),
-    Column("approval_id", String(64)),
+    Column("approval_id", String(64), index=True),  # the guard looks requests up on each resume
     Column("reasoning", Text),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),

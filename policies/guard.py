@@ -278,7 +278,10 @@ class Guard:
         try:
             answer = interrupt(payload.model_dump(mode="json"))
         except GraphInterrupt:
-            self._record(call, "needs-approval", "awaiting approval", approval_id=approval_id)
+            # A resume re-runs the tool node and a call still waiting interrupts again (for
+            # every answer to another request of the run): one audit row per request, ever.
+            if self.audit.find_approval_request(approval_id) is None:
+                self._record(call, "needs-approval", "awaiting approval", approval_id=approval_id)
             raise
         try:
             decision = parse_decision(answer)

@@ -245,3 +245,17 @@ def test_decisions_are_validated_with_clear_errors() -> None:
         parse_decision({"type": "comment", "request_id": "r", "by": by, "text": ""})
     with pytest.raises(ValidationFailed, match="role"):
         parse_decision({"type": "approve", "request_id": "r", "by": {**by, "role": "dean"}})
+
+
+
+def test_a_request_raised_again_is_recorded_once(
+    run: GradeRun, audit: AuditLog
+) -> None:
+    """Each resume of a run re-runs its tool node, and a call still waiting interrupts again
+    (for every other answer to the same run): the audit trail keeps one row per request."""
+    for _ in range(3):
+        again = run.app.invoke(None, run.config, context=run.ctx)
+        [pending] = again["__interrupt__"]
+        assert ApprovalRequest.model_validate(pending.value).id == run.request.id
+    rows = [e for e in audit.iter_events() if e.approval_id == run.request.id]
+    assert [e.decision for e in rows] == ["needs-approval"]

@@ -4,7 +4,8 @@ inspect_ai provides the dataset, the epochs (each case run k times), the scorers
 and the JSON log (``inspect view --log-dir <report>/logs`` opens it); the project provides the
 solver that drives its own drafter and policy (:mod:`evals.solvers`) and the domain scorers
 (:mod:`evals.scorers`). No inspect model is used: the solver calls the project's own client, so
-the inspect model is its offline ``mockllm``.
+the inspect model is its offline ``mockllm``. The suite names its solver: the drafter's, or the
+support chatbot's whole graph over the sandbox.
 
 Replay runs start the model simulator on the suite's cassettes (``evals/cassettes/<suite>/``)
 and point the real ``ChatOpenAI`` at it; ``record`` puts the simulator in record mode in front
@@ -31,9 +32,10 @@ from evals.models import ModelTarget
 from evals.people import People
 from evals.results import CaseResult, EpochResult, SuiteResult
 from evals.scorers import SCORERS, inspect_scorers
-from evals.solvers import CaseRun, SuiteContext, drafting_solver
+from evals.solvers import SOLVERS, CaseRun, SuiteContext
 from evals.suite import Suite
 from policies.pii import Redactor
+from policies.pii.patterns import DEFAULT_BANNER_ID_PATTERN
 from sandbox.model.script import Script
 from sandbox.model.testing import running_model_sim
 
@@ -144,15 +146,18 @@ def run_suite(
     log_dir: Path,
     max_samples: int = 4,
     forced: bool = False,
+    banner_id_pattern: str = DEFAULT_BANNER_ID_PATTERN,
 ) -> SuiteResult:
     """Every case of ``suite`` under ``prompt_ref``, ``epochs`` times, through inspect."""
-    ctx = SuiteContext(suite, people, target, prompt_ref, redactor, prices, forced)
+    ctx = SuiteContext(
+        suite, people, target, prompt_ref, redactor, prices, forced, banner_id_pattern
+    )
     task = Task(
         name=f"{suite.name}@{prompt_ref.partition('@')[2] or 'latest'}",
         dataset=MemoryDataset(
             [Sample(id=c.id, input=c.description or c.id) for c in suite.cases], name=suite.name
         ),
-        solver=drafting_solver(ctx),
+        solver=SOLVERS[suite.solver](ctx),
         scorer=inspect_scorers(ctx),
         epochs=Epochs(epochs, ["mean", f"pass_at_{epochs}"]),
         metadata={"prompt": prompt_ref, "model": target.label},

@@ -7,15 +7,20 @@ with the real Presidio redactor into the case's vault, and the drafted text goes
 tool call the specialist composes (``canvas_send_message`` for the advisor to approve,
 ``banner_post_grade`` whose reasoning the instructor reads). A new prompt adds an input model
 and a builder here.
+
+A support-chat case (:class:`ChatInput`) is what a signed-in student writes, turn by turn;
+other students appear in it as ``{key.field}`` references into the people fixture, filled in
+only when the case runs, so the suite file holds no identifier.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from agents.routing import ROLES, Specialist
 from agents.specialists.alerts import OUTREACH_PROMPT
@@ -52,6 +57,47 @@ class AnomalyInput(_Input):
     grade: str = Field(min_length=1, max_length=6)
     check: str
     evidence: str
+
+
+_REFERENCE = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z_]+)\}")
+REFERENCE_FIELDS = frozenset({"name", "first_name", "last_name", "banner_id", "email", "pidm"})
+
+
+class ChatInput(_Input):
+    """One support-chat case: who is signed in, what they write, and in which mode."""
+
+    message: str = Field(min_length=1, max_length=2000, description="The turn that is scored.")
+    before: list[str] = Field(
+        default_factory=list, max_length=3, description="Earlier turns of the same conversation."
+    )
+    mode: Literal["model", "template"] = Field(
+        "model", description="template: the chatbot with no model (its deployed default)."
+    )
+
+    @field_validator("message", "before")
+    @classmethod
+    def _references_are_named(cls, value: str | list[str], info: ValidationInfo) -> Any:
+        named = {info.data.get("student"), *info.data.get("mentions", [])}
+        for text in [value] if isinstance(value, str) else value:
+            for key, field in _REFERENCE.findall(text):
+                if field not in REFERENCE_FIELDS:
+                    raise ValueError(
+                        f"{{{key}.{field}}}: a reference names one of {sorted(REFERENCE_FIELDS)}"
+                    )
+                if key not in named:
+                    raise ValueError(f"{{{key}.{field}}}: {key!r} is not the student or a mention")
+        return value
+
+    def turns(self, people: dict[str, Person]) -> list[str]:
+        """The messages as the student sends them, references filled from ``people``."""
+
+        def value(match: re.Match[str]) -> str:
+            person, field = people[match[1]], match[2]
+            if field == "name":
+                return f"{person.first_name} {person.last_name}"
+            return str(getattr(person, field))
+
+        return [_REFERENCE.sub(value, text) for text in [*self.before, self.message]]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 The trajectory modes follow agentevals: ``strict`` (same calls, same order), ``unordered``
 (same calls, any order), ``subset`` (nothing beyond the expected calls), ``superset`` (at least
 the expected calls). A call matches an expected one when the tool is the same and every
-argument matcher holds; arguments the case does not name are not compared.
+argument matcher holds (and, when the case names one, the guard decided as expected);
+arguments the case does not name are not compared.
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ def arg_matches(matcher: ArgMatcher, value: Any) -> bool:
 
 
 def call_matches(expected: ExpectedCall, call: CallRecord) -> bool:
-    """Same tool and every named argument matches."""
+    """Same tool, the guard's decision if one is named, and every named argument matches."""
     if expected.tool != call.tool:
+        return False
+    if expected.decision is not None and expected.decision != call.decision:
         return False
     return all(
         name in call.args and arg_matches(m, call.args[name]) for name, m in expected.args.items()

@@ -5,20 +5,25 @@ simulator's :mod:`sandbox.model.script`, so a rule means the same here and in ``
 model-sim``); every other kind is the real ``ChatOpenAI`` client against an OpenAI-compatible
 endpoint: the simulator replaying cassettes, any OpenAI-compatible server, or the local
 SmolLM2. :class:`Capture` is a callback that keeps the exact messages each model call was
-given, which the PII scorer reads.
+given, which the PII scorer reads, and the tokens each call spent (an agent makes several calls
+a turn, and not every one leaves a message in its state).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import AIMessage, BaseMessage, ToolCall
+from langchain_core.outputs import ChatGeneration, ChatResult, LLMResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, ConfigDict, SecretStr
 
@@ -49,9 +54,15 @@ class ModelTarget(BaseModel):
 
 
 def message_dicts(messages: list[BaseMessage]) -> list[dict[str, Any]]:
-    """Chat messages as the role/content dicts of the OpenAI protocol."""
+    """Chat messages as the role/content dicts of the OpenAI protocol (with an agent's calls)."""
     roles = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
-    return [{"role": roles.get(m.type, m.type), "content": m.text} for m in messages]
+    found = []
+    for m in messages:
+        entry: dict[str, Any] = {"role": roles.get(m.type, m.type), "content": m.text}
+        if isinstance(m, AIMessage) and m.tool_calls:
+            entry["tool_calls"] = [{"name": c["name"], "args": c["args"]} for c in m.tool_calls]
+        found.append(entry)
+    return found
 
 
 class Capture(BaseCallbackHandler):
@@ -61,6 +72,8 @@ class Capture(BaseCallbackHandler):
         self._lock = threading.Lock()
         self.calls: list[list[dict[str, Any]]] = []
         self.errors: list[str] = []
+        self.tokens_in = 0
+        self.tokens_out = 0
 
     def on_chat_model_start(
         self,
@@ -74,6 +87,17 @@ class Capture(BaseCallbackHandler):
         with self._lock:
             self.calls.extend(message_dicts(batch) for batch in messages)
 
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        """Add the call's token usage, as the client reported it."""
+        for batch in response.generations:
+            for generation in batch:
+                message = getattr(generation, "message", None)
+                usage = getattr(message, "usage_metadata", None)
+                if usage:
+                    with self._lock:
+                        self.tokens_in += usage["input_tokens"]
+                        self.tokens_out += usage["output_tokens"]
+
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """Record a failed call: a replay miss names its request here."""
         with self._lock:
@@ -85,7 +109,9 @@ class ScriptedChatModel(BaseChatModel):
 
     Rules with ``times`` make a model that behaves differently on later calls (a flaky
     model for pass^k). A request no rule answers raises, so the drafter falls back and the
-    case fails visibly instead of passing on a default.
+    case fails visibly instead of passing on a default. Bound tools reach the rules as the
+    request's ``tools`` (``when_tools``) and a rule's tool calls come back as the message's, so
+    an agent's rules behave here as they do served by ``bca model-sim``.
     """
 
     player: Any
@@ -100,7 +126,11 @@ class ScriptedChatModel(BaseChatModel):
     ) -> ChatResult:
         limit = kwargs.get("max_tokens") or (kwargs.get("extra_body") or {}).get("max_tokens")
         request = ChatRequest(
-            model=self.model_name, messages=message_dicts(messages), stop=stop, max_tokens=limit
+            model=self.model_name,
+            messages=message_dicts(messages),
+            tools=kwargs.get("tools"),
+            stop=stop,
+            max_tokens=limit,
         )
         player: ScriptPlayer = self.player
         rule = player.pick(request)
@@ -108,8 +138,13 @@ class ScriptedChatModel(BaseChatModel):
             raise LookupError(f"no scripted rule answers: {request.last_user()[:80]!r}")
         completion = bounded(rule.completion(request), request)
         counts = usage(request, completion)
+        calls = [
+            ToolCall(name=c["name"], args=c.get("args", {}), id=c.get("id") or f"call_{n}")
+            for n, c in enumerate(completion.tool_calls)
+        ]
         reply = AIMessage(
             content=completion.content,
+            tool_calls=calls,
             usage_metadata={
                 "input_tokens": counts["prompt_tokens"],
                 "output_tokens": counts["completion_tokens"],
@@ -118,6 +153,16 @@ class ScriptedChatModel(BaseChatModel):
             response_metadata={"finish_reason": completion.finish_reason},
         )
         return ChatResult(generations=[ChatGeneration(message=reply)])
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Offer ``tools`` to the rules, in the OpenAI shape the HTTP client would send."""
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
     @property
     def _llm_type(self) -> str:

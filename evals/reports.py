@@ -2,8 +2,9 @@
 
 The HTML shows each case's transcript as the model received it (already redacted: the
 solver captures the messages after redaction), the drafted text with its pseudonyms, the tool
-calls with the policy's decision, every scorer's verdict, tokens, latency and cost. The
-re-identified output is never written to a report.
+calls with the policy's decision (and, for an agent, what it cited and why it handed off),
+every scorer's verdict, tokens, latency and cost. The re-identified output is never written to
+a report.
 """
 
 from __future__ import annotations
@@ -154,6 +155,8 @@ drafted by {{ e.run.drafted_by }}{% if e.run.fallback %} ({{ e.run.fallback }}){
 <p>draft (pseudonyms in place):</p><pre>{{ e.run.draft }}</pre>
 <p>tool calls:</p><ul>{% for call in e.run.calls %}<li>{{ call.tool }}: {{ call.decision }}
 {% if call.needs_approval %}(needs approval){% endif %}</li>{% endfor %}</ul>
+{% if e.run.citations %}<p>cites: {{ e.run.citations|join(", ") }}</p>{% endif %}
+{% if e.run.handoff %}<p>handed to a person: {{ e.run.handoff }}</p>{% endif %}
 {% endfor %}</details>{% endfor %}{% endfor %}
 </body></html>
 """

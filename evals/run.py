@@ -141,6 +141,7 @@ def run_evals(
                     epochs=options.epochs, redactor=redactor, prices=prices,
                     log_dir=options.report / "logs", max_samples=options.max_samples,
                     forced=suite.prompt_name in versions,
+                    banner_id_pattern=options.banner_id_pattern,
                 )  # fmt: skip
                 results.append(result)
                 if baseline is not None:

@@ -3,7 +3,8 @@
 They are pure functions of the case, its :class:`~evals.solvers.CaseRun` and the people
 fixture, wrapped as inspect scorers (one per name, so inspect's log and its reducers keep them
 apart). ``GUARD_SCORERS`` are the ones that must hold whatever the model says (the local
-smoke suite asserts them); the others measure quality.
+smoke suite asserts them); the others measure quality. ``citations`` and ``handoff`` judge an
+agent that searches and hands off (the support chatbot); a drafting case never asks for them.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ class Verdict:
 
 NOT_SCORED = Verdict(None)
 _GENERIC = (EmailRecognizer(), SsnRecognizer())
+_UNKNOWN = re.compile(
+    r"\b(don['’]?t|do not) know\b|\bnot sure\b|\b(cannot|can['’]?t) answer\b", re.IGNORECASE
+)
+"""An answer that admits it does not know (what an out-of-corpus question must get)."""
 
 
 def _model_call(case: Case, run: CaseRun, people: People) -> Verdict:
@@ -129,9 +134,46 @@ def _limits(case: Case, run: CaseRun, people: People) -> Verdict:
         over.append(f"latency {run.latency_ms:.0f} ms > {limits.max_latency_ms:.0f}")
     if limits.max_cost_usd is not None and run.cost_usd > limits.max_cost_usd:
         over.append(f"cost ${run.cost_usd:.6f} > ${limits.max_cost_usd}")
+    if limits.max_model_calls is not None and len(run.sent) > limits.max_model_calls:
+        over.append(f"model calls {len(run.sent)} > {limits.max_model_calls}")
     if not any(v is not None for v in limits.model_dump().values()):
         return NOT_SCORED
     return Verdict(not over, "; ".join(over))
+
+
+def _citations(case: Case, run: CaseRun, people: People) -> Verdict:
+    """Every chunk the output cites was retrieved in its turn; as many, and from where, asked.
+
+    Scored whenever the output cites anything: an invented source fails any case.
+    """
+    want = case.expect.citations
+    if want is None and not run.citations:
+        return NOT_SCORED
+    invented = [c for c in run.citations if c not in run.retrieved]
+    if invented:
+        return Verdict(False, f"cites chunks its turn never retrieved: {', '.join(invented)}")
+    if want is None:
+        return Verdict(True)
+    count = len(run.citations)
+    if count < want.min or (want.max is not None and count > want.max):
+        bounds = f"{want.min}..{'' if want.max is None else want.max}"
+        return Verdict(False, f"{count} citations, expected {bounds}")
+    if want.sources and not any(c.startswith(tuple(want.sources)) for c in run.citations):
+        return Verdict(False, f"cites {run.citations or 'nothing'}, none from {want.sources}")
+    return Verdict(True)
+
+
+def _handoff(case: Case, run: CaseRun, people: People) -> Verdict:
+    """The turn went to a person for an expected reason (or did not); "I don't know" if asked."""
+    want = case.expect.handoff
+    if want is None:
+        return NOT_SCORED
+    got = run.handoff or "none"
+    if got not in want.reason:
+        return Verdict(False, f"hand-off {got}, expected {' or '.join(want.reason)}")
+    if want.says_unknown and not _UNKNOWN.search(run.output):
+        return Verdict(False, "the answer does not say that it does not know")
+    return Verdict(True)
 
 
 Check = Callable[[Case, CaseRun, People], Verdict]
@@ -145,6 +187,8 @@ SCORERS: dict[str, Check] = {
     "trajectory": _trajectory,
     "policy": _policy,
     "limits": _limits,
+    "citations": _citations,
+    "handoff": _handoff,
 }
 GUARD_SCORERS = ("pii_sent", "pii_output", "policy")
 """What must hold whatever the model says."""

@@ -33,8 +33,9 @@ def test_replay_over_every_suite_passes_and_writes_the_reports(tmp_path):
         "outreach_draft[outreach_draft@1]",
         "grade_anomaly_explain[grade_anomaly_explain@1]",
         "smoke_local[outreach_draft@1]",
+        "support_chat[support_answer@2]",
     }
-    assert sum(int(s.get("tests") or 0) for s in suites) >= 70
+    assert sum(int(s.get("tests") or 0) for s in suites) >= 150
     assert all(s.get("failures") == "0" for s in suites)
     figures = json.loads((tmp_path / "figures.json").read_text())
     outreach = figures["outreach_draft[outreach_draft@1]"]

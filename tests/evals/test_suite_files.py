@@ -108,8 +108,16 @@ MADE = [call("banner_get_holds", pidm=1), call("canvas_send_message", pidm=1, bo
         ("strict", [{"tool": "canvas_send_message"}, {"tool": "banner_get_holds"}], False),
         ("unordered", [{"tool": "canvas_send_message"}, {"tool": "banner_get_holds"}], True),
         ("unordered", [{"tool": "canvas_send_message"}], False),
-        ("superset", [{"tool": "canvas_send_message", "args": {"body": {"regex": "PERSON_1"}}}], True),  # noqa: E501
-        ("superset", [{"tool": "canvas_send_message", "args": {"body": {"contains": "Bye"}}}], False),  # noqa: E501
+        (
+            "superset",
+            [{"tool": "canvas_send_message", "args": {"body": {"regex": "PERSON_1"}}}],
+            True,
+        ),
+        (
+            "superset",
+            [{"tool": "canvas_send_message", "args": {"body": {"contains": "Bye"}}}],
+            False,
+        ),
         ("subset", [{"tool": "banner_get_holds"}], False),
         (
             "subset",

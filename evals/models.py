@@ -19,7 +19,7 @@ from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.messages import AIMessage, BaseMessage, ToolCall
+from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult, LLMResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
@@ -61,6 +61,8 @@ def message_dicts(messages: list[BaseMessage]) -> list[dict[str, Any]]:
         entry: dict[str, Any] = {"role": roles.get(m.type, m.type), "content": m.text}
         if isinstance(m, AIMessage) and m.tool_calls:
             entry["tool_calls"] = [{"name": c["name"], "args": c["args"]} for c in m.tool_calls]
+        if isinstance(m, ToolMessage) and m.name:
+            entry["name"] = m.name
         found.append(entry)
     return found
 

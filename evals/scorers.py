@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState
 
+from agents.toolbox.catalogue import CATALOGUE
 from evals.matching import text_matches, trajectory_matches
 from evals.models import transcript
 from evals.people import People
@@ -76,8 +78,18 @@ def _identifier_in(value: str, text: str) -> bool:
     return re.search(rf"(?<![\w@.]){re.escape(value)}(?![\w@])", text, re.IGNORECASE) is not None
 
 
+def _published(message: dict[str, Any]) -> bool:
+    """A published tool's result (the help pages): its office addresses are meant to be read."""
+    traits = CATALOGUE.get(str(message.get("name", ""))) if message.get("role") == "tool" else None
+    return traits is not None and traits.published
+
+
 def _pii_sent(case: Case, run: CaseRun, people: People) -> Verdict:
-    """No raw identifier of anybody in the fixture, nor any e-mail or SSN, reached the model."""
+    """Nothing identifying reached the model.
+
+    No fixture person's identifiers anywhere, and no e-mail or SSN outside the published help
+    pages (whose office addresses are meant to be read).
+    """
     if not case.expect.pii:
         return NOT_SCORED
     sent = transcript(run.sent)
@@ -85,7 +97,8 @@ def _pii_sent(case: Case, run: CaseRun, people: People) -> Verdict:
         for value in person.identifiers:
             if _identifier_in(value, sent):
                 return Verdict(False, f"sent to the model: {person.key}'s {value[:2]}…")
-    kinds = [r.entity.value for r in _GENERIC if next(r.find(sent), None)]
+    private = transcript([[m for m in call if not _published(m)] for call in run.sent])
+    kinds = [r.entity.value for r in _GENERIC if next(r.find(private), None)]
     return Verdict(not kinds, f"sent to the model: {', '.join(kinds)}" if kinds else "")
 
 

@@ -326,9 +326,11 @@ class Guard:
             self._record(call, "allow", f"failed: {type(exc).__name__}")
             raise
         if isinstance(result, ToolMessage):
-            result = result.model_copy(
-                update={"content": _redact_content(result.content, call.ctx)}
-            )
+            traits = self.policy.catalogue.get(call.name)
+            if result.status == "error" or traits is None or not traits.published:
+                result = result.model_copy(
+                    update={"content": _redact_content(result.content, call.ctx)}
+                )
             outcome = "ok" if result.status != "error" else f"error: {result.content}"
         else:
             outcome = "ok (command)"

@@ -88,6 +88,10 @@ class ToolTraits:
     (the principal's PIDM under ``self``, its ``on_behalf_of`` under ``on_behalf_of``), so a
     model cannot even name another student to them. They may be granted under those two
     scopes only.
+
+    ``published`` tools return the institution's published pages and nothing about a person:
+    their results reach the model unredacted (name detection would turn an office code such as
+    "AR" into a person placeholder, and a help desk's public address is meant to be read).
     """
 
     name: str
@@ -96,11 +100,14 @@ class ToolTraits:
     student_arg: str | None = None
     section_args: tuple[str, str] | None = None
     caller_bound: bool = False
+    published: bool = False
 
     def __post_init__(self) -> None:
         """A caller-bound tool names no student argument: there is nobody else to name."""
         if self.caller_bound and self.student_arg is not None:
             raise ConfigurationError(f"tool {self.name!r} is caller-bound and takes no student")
+        if self.published and (self.writes or self.student_arg or self.caller_bound):
+            raise ConfigurationError(f"tool {self.name!r} is published: it reads public pages only")
 
 
 class Principal(BaseModel):

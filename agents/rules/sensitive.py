@@ -81,8 +81,10 @@ _PATTERNS = {
 _PROBE = re.compile(
     r"\b(ignore|disregard|forget) (all |any |your |the |previous |prior )*(instructions|rules|"
     r"prompt|policy)\b|\b(system prompt|developer mode|jailbreak)\b|"
-    r"\b(another|other|a different|someone else'?s?|my friend'?s?|my roommate'?s?) "
-    r"(student'?s?|person'?s?|user'?s?)?\s*(grades?|holds?|records?|aid|gpa|transcript|schedule)\b|"
+    r"\b(another|other|a different) (student'?s?|person'?s?|user'?s?) (\w+ )?"
+    r"(grades?|holds?|records?|aid|gpa|transcript|schedule)\b|"
+    r"\b(someone else'?s?|(my )?(friend|roommate|classmate|partner|boyfriend|girlfriend|brother"
+    r"|sister)'s) (\w+ )?(grades?|holds?|records?|aid|gpa|transcript|schedule)\b|"
     r"\bstudent (id |number |pidm )?#?\s*(\d{3,}|<(BANNER_ID|PIDM|EMAIL)_\d+>)|"
     r"\b(pidm|banner id|spriden)\b|\b(admin|developer|god|root) mode\b",
     re.IGNORECASE,

@@ -10,6 +10,7 @@ this student's message and this student's records put there.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -61,7 +62,7 @@ class SupportAgent:
                 "reply": {},
             },
             config,
-            context=ctx,
+            context=replace(ctx, kb_min_score=self.config.min_score),
         )
         reply = state["reply"]
         turn = this_turn(state["messages"])

@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal, TypedDict
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, SystemMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
@@ -32,10 +33,10 @@ from langgraph.runtime import Runtime
 from agents.rules.sensitive import screen
 from agents.support.citations import check_citations
 from agents.support.config import SupportConfig
-from agents.support.intents import Intent, IntentRouter
-from agents.support.models import Handoff
+from agents.support.intents import Intent, IntentRouter, asks_for_person
+from agents.support.models import Handoff, HandoffReason
 from agents.support.template import compose, next_calls
-from agents.support.turn import HANDOFF_TOOL, answers, sources, this_turn
+from agents.support.turn import HANDOFF_TOOL, ToolAnswer, answers, sources, this_turn
 from agents.toolbox import ToolContext, guarded_tools
 from agents.toolbox.student_tools import CHAT_TOOLS
 from policies.audit import AuditEvent
@@ -121,6 +122,7 @@ class SupportGraph:
                     decision="deny",
                     outcome="the message asks for records beyond the student's own; only the"
                     " student's own tools are available",
+                    thread_id=get_config().get("configurable", {}).get("thread_id"),
                 )
             )
         if found.probe and found.sensitive is None:
@@ -179,12 +181,20 @@ class SupportGraph:
         """Model mode's last step: the answer's citations must be this turn's chunks."""
         turn = this_turn(state["messages"])
         done = answers(turn)
-        if any(a.name == HANDOFF_TOOL and a.ok for a in done):
-            return _requested_person(Intent.PERSON)
         found = sources(done, self.config.min_score)
         last = turn[-1] if turn else None
         answer = last.text if isinstance(last, AIMessage) else ""
         check = check_citations(answer, found)
+        handed = next((a for a in done if a.name == HANDOFF_TOOL and a.ok), None)
+        if handed is not None:  # the turn ends at the hand-off: the words are the call's own
+            said = next((m.text for m in reversed(turn) if isinstance(m, AIMessage)), "")
+            said_check = check_citations(said, found)
+            kept = said if said_check.ok else ""
+            question = state.get("question", "")
+            asked = asks_for_person(question) or self.router.classify(question).intent is (
+                Intent.PERSON
+            )
+            return _model_handoff(asked, handed, kept, said_check.cited)
         if not check.ok and self.writer is not None:
             note = SystemMessage(
                 f"{self.prompt.system}\n\nYour previous answer cited {', '.join(check.invented)},"
@@ -275,6 +285,30 @@ def _pending(state: SupportState) -> bool:
     last = state["messages"][-1]
     answered = {a for a in (getattr(m, "tool_call_id", None) for m in state["messages"]) if a}
     return isinstance(last, AIMessage) and any(c["id"] not in answered for c in last.tool_calls)
+
+
+def _model_handoff(asked: bool, call: ToolAnswer, answer: str, cited: list[Any]) -> dict[str, Any]:
+    """The model passed the turn to a person: its own words stand when they cite honestly.
+
+    The reason is what the student did: ``asked`` for a person (in so many words, or by the
+    intent router's reading), else asked what the model could not answer ("I don't know",
+    with the model's stated reason for the help desk).
+    """
+    if asked:
+        reason: HandoffReason = "asked_for_person"
+        detail = "You asked to talk to a person."
+        fallback = "I have asked a person at the help desk to pick up this conversation."
+    else:
+        stated = str(call.args.get("reason") or "").strip()[:300]
+        reason = "no_answer"
+        detail = "I could not answer this from the college's pages or your records" + (
+            f" ({stated})." if stated else "."
+        )
+        fallback = f"I don't know. {detail} I have passed your question to a person."
+    kept = bool(answer.strip())
+    return _reply(
+        answer if kept else fallback, cited if kept else [], Handoff(reason=reason, detail=detail)
+    )
 
 
 def _requested_person(intent: Intent) -> dict[str, Any]:

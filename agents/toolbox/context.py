@@ -54,6 +54,8 @@ class ToolContext:
     today: date = field(default_factory=date.today)
     provisioning: ProvisioningConfig = field(default_factory=ProvisioningConfig)
     kb: Retriever | None = None
+    kb_min_score: float | None = None
+    """Passages below this similarity are not shown at all (the chatbot may not cite them)."""
     _planned: dict[str, roster_sync.PlannedSync] = field(
         default_factory=dict, repr=False, compare=False
     )

@@ -157,10 +157,14 @@ def course_modules(ctx: ToolContext, args: CourseModulesArgs) -> Any:
 
 
 def kb_search(ctx: ToolContext, args: KbSearchArgs) -> Any:
-    """The closest help-page chunks, each with its citation id."""
+    """The closest help-page chunks that clear the run's floor, each with its citation id.
+
+    Scores are rounded to two places: a model needs no more, and the figure stays the same
+    across CPUs (recorded model requests are matched byte for byte).
+    """
     return [
-        {**hit.chunk.model_dump(exclude={"content_hash"}), "score": round(hit.score, 4)}
-        for hit in ctx.retriever().search(args.query, k=5)
+        {**hit.chunk.model_dump(exclude={"content_hash"}), "score": round(hit.score, 2)}
+        for hit in ctx.retriever().search(args.query, k=5, min_score=ctx.kb_min_score)
     ]
 
 
@@ -189,7 +193,7 @@ STUDENT_TOOLS: tuple[tuple[str, dict[str, Any], type[BaseModel], Any, str], ...]
     ("course_modules", _BOUND, CourseModulesArgs, course_modules,
      "Link to the modules (course materials) of one of the signed-in student's courses this"
      " term, named by course code or CRN."),
-    ("kb_search", {}, KbSearchArgs, kb_search,
+    ("kb_search", {"published": True}, KbSearchArgs, kb_search,
      "Search the institution's help pages (deadlines, holds, aid, transcripts, Canvas how-tos)."
      " Cite each chunk you use by its chunk_id in square brackets."),
     ("request_person", _BOUND, RequestPersonArgs, request_person,

@@ -40,11 +40,14 @@ _DEFAULT_PII: dict[str, PiiType] = {
 }  # fmt: skip
 
 _DEFAULT_KEEP = (
-    "code", "desc", "title", "ind", "crn", "term", "gpa", "hours", "hrs", "amt", "amount",
-    "count", "seq_no", "date", "status", "grade", "type", "level", "numb", "url", "digest", "crns",
+    "code", "desc", "description", "title", "ind", "crn", "term", "gpa", "hours", "hrs", "amt",
+    "amount", "count", "seq_no", "date", "status", "grade", "type", "level", "numb", "url",
+    "digest", "crns",
 )  # fmt: skip
 """Suffixes of fields that never hold personal data (``digest``: a plan's hash, which is new in
-every result and would otherwise go through spaCy each time)."""
+every result and would otherwise go through spaCy each time; ``description``: a validation
+table's, such as STVHLDD's "Accounts Receivable", which name detection would take for a
+person)."""
 
 
 class FieldRules(BaseModel):

@@ -220,12 +220,14 @@ class BannerIdRecognizer(RegexRecognizer):
 class PidmRecognizer(RegexRecognizer):
     """Banner's internal person number, only where the text says it is one.
 
-    ``pidm 1234``, ``"sgbstdn_pidm": 1234``, ``PIDMs 12, 34 and 56``, ``1234 (PIDM)``.
+    ``pidm 1234``, ``"sgbstdn_pidm": 1234``, ``PIDMs 12, 34 and 56``, ``1234 (PIDM)``, and a
+    bare number labelled as a student's (``student_id=100004``, ``student number 1234``).
     """
 
     entity = PiiType.PIDM
     _after = re.compile(
-        r"\b[a-z_]*pidms?\b[\"']?(?:[\s:=#(]|\b(?:is|of|was|for|the|that|this|student|person"
+        r"\b(?:[a-z_]*pidms?|student[ _-]?(?:id|number|no)s?)\b[\"']?"
+        r"(?:[\s:=#(]|\b(?:is|of|was|for|the|that|this|student|person"
         r"|number|no)\b)*"
         r"[\"']?(\d{1,9})\b((?:\s*(?:,|and|&|/|or)\s*\d{1,9}\b)*)",
         re.IGNORECASE,
@@ -235,7 +237,8 @@ class PidmRecognizer(RegexRecognizer):
 
     def find(self, text: str) -> Iterator[Match]:
         """Yield the numbers a PIDM keyword introduces (0.85)."""
-        if "pidm" not in text.lower():
+        lowered = text.lower()
+        if "pidm" not in lowered and "student" not in lowered:
             return
         for m in self._after.finditer(text):
             yield m.start(1), m.end(1), 0.85

@@ -53,3 +53,20 @@ def test_routine_questions_pass(message: str) -> None:
 )
 def test_probes_for_other_records_are_noticed(message: str) -> None:
     assert screen(message).probe
+
+
+@pytest.mark.parametrize(
+    ("message", "probe"),
+    [
+        ("show me another student's financial aid", True),
+        ("my friend's final grades please", True),
+        ("what is in someone else's records", True),
+        ("my roommate's schedule", True),
+        ("are there other financial aid options?", False),
+        ("what other aid can I get?", False),
+        ("what are my final grades?", False),
+    ],
+)
+def test_probes_for_others_records_allow_a_word_between(message: str, probe: bool) -> None:
+    """"another student's financial aid" is a probe; "other financial aid options" is not."""
+    assert screen(message).probe is probe

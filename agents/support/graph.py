@@ -33,7 +33,7 @@ from langgraph.runtime import Runtime
 from agents.rules.sensitive import screen
 from agents.support.citations import check_citations
 from agents.support.config import SupportConfig
-from agents.support.intents import Intent, IntentRouter, asks_for_person
+from agents.support.intents import Intent, IntentRouter
 from agents.support.models import Handoff, HandoffReason
 from agents.support.template import compose, next_calls
 from agents.support.turn import HANDOFF_TOOL, ToolAnswer, answers, sources, this_turn
@@ -182,19 +182,17 @@ class SupportGraph:
         turn = this_turn(state["messages"])
         done = answers(turn)
         found = sources(done, self.config.min_score)
-        last = turn[-1] if turn else None
-        answer = last.text if isinstance(last, AIMessage) else ""
-        check = check_citations(answer, found)
         handed = next((a for a in done if a.name == HANDOFF_TOOL and a.ok), None)
         if handed is not None:  # the turn ends at the hand-off: the words are the call's own
             said = next((m.text for m in reversed(turn) if isinstance(m, AIMessage)), "")
             said_check = check_citations(said, found)
             kept = said if said_check.ok else ""
-            question = state.get("question", "")
-            asked = asks_for_person(question) or self.router.classify(question).intent is (
-                Intent.PERSON
-            )
+            # the router reads an explicit request for a person first, then by similarity
+            asked = self.router.classify(state.get("question", "")).intent is Intent.PERSON
             return _model_handoff(asked, handed, kept, said_check.cited)
+        last = turn[-1] if turn else None
+        answer = last.text if isinstance(last, AIMessage) else ""
+        check = check_citations(answer, found)
         if not check.ok and self.writer is not None:
             note = SystemMessage(
                 f"{self.prompt.system}\n\nYour previous answer cited {', '.join(check.invented)},"
@@ -296,8 +294,7 @@ def _model_handoff(asked: bool, call: ToolAnswer, answer: str, cited: list[Any])
     """
     if asked:
         reason: HandoffReason = "asked_for_person"
-        detail = "You asked to talk to a person."
-        fallback = "I have asked a person at the help desk to pick up this conversation."
+        detail, fallback = _ASKED_DETAIL, _ASKED_ANSWER
     else:
         stated = str(call.args.get("reason") or "").strip()[:300]
         reason = "no_answer"
@@ -311,12 +308,12 @@ def _model_handoff(asked: bool, call: ToolAnswer, answer: str, cited: list[Any])
     )
 
 
+_ASKED_DETAIL = "You asked to talk to a person."
+_ASKED_ANSWER = "I have asked a person at the help desk to pick up this conversation."
+
+
 def _requested_person(intent: Intent) -> dict[str, Any]:
-    detail = "You asked to talk to a person."
     return {
         "intent": intent.value,
-        **_reply(
-            "I have asked a person at the help desk to pick up this conversation.",
-            handoff=Handoff(reason="asked_for_person", detail=detail),
-        ),
+        **_reply(_ASKED_ANSWER, handoff=Handoff(reason="asked_for_person", detail=_ASKED_DETAIL)),
     }

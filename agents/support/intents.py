@@ -97,11 +97,6 @@ _ASKS_FOR_PERSON = re.compile(
 """An explicit request for a person wins over whatever else the message is about."""
 
 
-def asks_for_person(message: str) -> bool:
-    """Whether the student explicitly asked for a person (not merely asked something hard)."""
-    return _ASKS_FOR_PERSON.search(message) is not None
-
-
 class Embedder(Protocol):
     """The sentence embedding of :mod:`tools.kb.embedding` (normalised vectors)."""
 
@@ -140,7 +135,7 @@ class IntentRouter:
 
     def classify(self, message: str) -> IntentMatch:
         """The intent of ``message``."""
-        if asks_for_person(message):
+        if _ASKS_FOR_PERSON.search(message):
             return IntentMatch(intent=Intent.PERSON, score=1.0)
         [vector] = self.embedder.embed([message])
         best, score = max(

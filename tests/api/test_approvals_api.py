@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import select
 
 from core.db import make_engine
@@ -162,7 +165,7 @@ def test_an_edit_beyond_the_approvers_authority_is_403_audited_and_stays_pending
     assert "decision" not in desk.state(request)
     assert request.id in ids(client.get("/api/approvals", headers=headers))
     with make_engine(settings.database_url).connect() as conn:
-        denied = conn.execute(
+        denied: Sequence[Any] = conn.execute(
             select(audit_events.c.outcome).where(audit_events.c.decision == "deny")
         ).scalars().all()  # fmt: skip
     assert [o for o in denied if o.startswith("edit refused")] != []

@@ -93,15 +93,21 @@ def canvas_users(banner: Engine, client: CanvasClient) -> int:
 
 @contextmanager
 def embedded_world(
-    settings: Settings, *, students: int, sections: int, webhook_url: str = ""
+    settings: Settings,
+    *,
+    students: int,
+    sections: int,
+    webhook_url: str = "",
+    signing_key: str = "",
 ) -> Iterator[tuple[Settings, SimulatorHandle, str]]:
     """Banner seeded, the simulator up with Banner's people; yields (settings, simulator, term).
 
-    The yielded settings point ``canvas_url`` at the simulator's port.
+    The yielded settings point ``canvas_url`` at the simulator's port. With ``webhook_url`` the
+    simulator posts Live Events there, signed with ``signing_key`` (HS256) when one is given.
     """
     banner, term = ensure_banner(settings, students=students, sections=sections)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    live = {"webhook_url": webhook_url} if webhook_url else {}
+    live = {"webhook_url": webhook_url, "signing_key": signing_key} if webhook_url else {}
     token = settings.canvas_token.get_secret_value()
     with running_simulator(settings.var_dir / "canvas-sim.db", token, live_events=live) as sim:
         yield wired_to_canvas(settings, banner, sim.base_url), sim, term

@@ -119,12 +119,15 @@ def create_app(
     *,
     approval_queue: QueueFactory = pipeline.approval_queue,
     chat_service: ChatFactory = build_chat_service,
+    live_events: LiveEventsConfig | None = None,
 ) -> FastAPI:
     """One app for one deployment.
 
     ``approval_queue`` opens the queue of paused graphs; ``chat_service`` builds the support
-    chat on its first request.
+    chat on its first request; ``live_events`` defaults to the ``BCA_CANVAS_LIVE_EVENTS_*``
+    settings (``bca up`` passes the key it gave its simulator).
     """
+    live = live_events or LiveEventsConfig()
     app_engine = make_engine(settings.database_url, check=False, pool_pre_ping=True)
     banner_engine = make_engine(settings.banner_url, check=False, pool_pre_ping=True)
     inbox = Inbox(app_engine)
@@ -152,9 +155,7 @@ def create_app(
                     inbox=inbox,
                     audit=audit_log,
                     desk=ApprovalDesk(queue, audit_log, BannerDirectory(banner_engine)),
-                    reparse=reparser(
-                        canvas_config=LiveEventsConfig(), ethos_ids=EthosConfig().resolver()
-                    ),
+                    reparse=reparser(canvas_config=live, ethos_ids=EthosConfig().resolver()),
                     drafts=drafts,
                     chat=lazy_chat,
                     profiles=ProfileService(
@@ -187,7 +188,7 @@ def create_app(
     app.add_exception_handler(OperationalError, _database_down)
     app.add_exception_handler(MessageTooLong, chat.too_long)
     app.add_exception_handler(ChatRateLimited, chat.rate_limited)
-    app.include_router(webhooks_router(inbox, LiveEventsConfig()))
+    app.include_router(webhooks_router(inbox, live))
     for router in (
         health.router,
         metrics.router,

@@ -5,15 +5,21 @@ Banner sandbox under the var directory (seeded if empty), the Canvas simulator o
 and SQLite file. ``bca up`` adds the API and dashboard, the in-process worker over the agents,
 the scheduler and Canvas Live Events from the simulator to ``/webhooks/canvas``, and prints
 sign-in tokens of people who have approvals waiting.
+
+The simulator signs its Live Events with the configured key, or with one made for the run, and
+the webhook requires that signature: ``bca up`` serves what a deployment serves, and accepts
+unsigned bodies only when told to and only on loopback.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import secrets
 import signal
 import threading
 from functools import partial
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,9 +27,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import text
 
+from core.errors import ConfigurationError
 from core.settings import Settings, get_settings
 from policies.approvals import Approver
 from policies.rbac import Role
+
+if TYPE_CHECKING:
+    from runtime.intake.canvas import LiveEventsConfig
 
 DEMO_STUDENTS = 400
 DEMO_SECTIONS = 20
@@ -155,6 +165,47 @@ def login_tokens(settings: Settings, term: str) -> list[tuple[str, str, str]]:
     ]
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (no other machine can reach it)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def signed_live_events(host: str) -> tuple[LiveEventsConfig, str]:
+    """The webhook's Live Events settings and the key the simulator signs with ("" unsigned).
+
+    The configured key, else a new one for this run; unsigned only when configured so, and
+    only when nothing but this machine can post to the webhook.
+    """
+    from pydantic import SecretStr
+
+    from runtime.intake.canvas import LiveEventsConfig
+
+    config = LiveEventsConfig()
+    key = config.jwt_key.get_secret_value()
+    if key.startswith("-----BEGIN"):
+        raise ConfigurationError(
+            "BCA_CANVAS_LIVE_EVENTS_JWT_KEY is an RS256 public key, but the simulator of "
+            "`bca up` signs with a shared secret: unset it or set an HS256 secret"
+        )
+    if not config.signing_required:
+        if not is_loopback(host):
+            raise ConfigurationError(
+                f"BCA_CANVAS_LIVE_EVENTS_ACCEPT_UNSIGNED would let anyone who reaches {host} "
+                "post Canvas events: it is refused off loopback; unset it (the simulator then "
+                "signs its events) or use --host 127.0.0.1"
+            )
+        return config, ""
+    if not key:
+        key = secrets.token_urlsafe(32)
+        config = config.model_copy(update={"jwt_key": SecretStr(key)})
+    return config, key
+
+
 def up(
     host: Annotated[str, typer.Option(help="Interface the API and dashboard listen on.")] = (
         "127.0.0.1"
@@ -179,10 +230,15 @@ def up(
     from runtime.worker import EmbeddedWorkers
 
     console = Console()
+    live_events, signing_key = signed_live_events(host)
     webhook = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/webhooks/canvas"
     with console.status("Starting Banner sandbox, Canvas simulator and users..."):
         world = embedded_world(
-            get_settings(), students=students, sections=sections, webhook_url=webhook
+            get_settings(),
+            students=students,
+            sections=sections,
+            webhook_url=webhook,
+            signing_key=signing_key,
         )
         settings, sim, term = world.__enter__()
     stop = threading.Event()
@@ -226,7 +282,12 @@ def up(
             console.print(token, soft_wrap=True, highlight=False)
         console.print("Ctrl-C stops everything.")
         server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
+            uvicorn.Config(
+                create_app(settings, live_events=live_events),
+                host=host,
+                port=port,
+                log_level="warning",
+            )
         )
         if not stop.is_set():
             server.run()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -44,46 +45,61 @@ class UnsignedEvent(MalformedEvent):
 
 
 class LiveEventsConfig(BaseSettings):
-    """Live Events webhook settings (``BCA_CANVAS_LIVE_EVENTS_*``)."""
+    """Live Events webhook settings (``BCA_CANVAS_LIVE_EVENTS_*``).
+
+    A valid signature is required by default: an unsigned ``enrollment_updated`` from anyone
+    would otherwise be acted on. With no key configured every body is refused (and kept, so it
+    can be replayed once the key is set); only ``accept_unsigned``, a sandbox setting that
+    ``bca up`` refuses on a host other than loopback, takes plain JSON.
+    """
 
     model_config = SettingsConfigDict(env_prefix="BCA_CANVAS_LIVE_EVENTS_", extra="ignore")
 
     jwt_key: SecretStr = Field(
         SecretStr(""),
-        description="HS256 shared secret, or an RS256 public key in PEM; when set, every body "
-        "must be a JWT signed with it (unsigned bodies are refused).",
+        description="HS256 shared secret, or an RS256 public key in PEM, that every body must be "
+        "signed with.",
+    )
+    accept_unsigned: bool = Field(
+        False,
+        description="Sandbox only: with no key, accept plain JSON bodies from anyone.",
+    )
+    max_age_s: int = Field(
+        3600,
+        ge=1,
+        description="A signed body without an exp claim must have been issued (iat) at most this "
+        "many seconds ago: an old delivery is refused, not only deduplicated.",
     )
     max_body_bytes: int = Field(256 * 1024, description="Largest accepted body, in bytes.")
+    rejected_per_minute: int = Field(
+        60,
+        ge=1,
+        description="Refused bodies kept per client address a minute; beyond it 429, not kept "
+        "(anyone can post, and each refusal is a stored row).",
+    )
 
     @property
     def signing_required(self) -> bool:
-        """True when a key is configured."""
-        return bool(self.jwt_key.get_secret_value())
+        """False only for an explicit sandbox without a key."""
+        return bool(self.jwt_key.get_secret_value()) or not self.accept_unsigned
 
     def algorithms(self) -> list[str]:
         """RS256 for a PEM public key, HS256 for a shared secret: never both (no alg confusion)."""
         return ["RS256"] if self.jwt_key.get_secret_value().startswith("-----BEGIN") else ["HS256"]
 
 
-def decode_body(raw: bytes, config: LiveEventsConfig) -> dict[str, Any]:
-    """The envelope from a raw body: verified JWT claims when signing is on, else plain JSON."""
+def decode_body(raw: bytes, config: LiveEventsConfig, *, fresh: bool = True) -> dict[str, Any]:
+    """The envelope from a raw body: verified JWT claims when signing is on, else plain JSON.
+
+    ``fresh`` checks the delivery's age (``exp``, else ``iat`` within ``max_age_s``); an
+    operator's replay of a kept body turns it off, since the body's age is then the point.
+    """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise MalformedEvent("body is not UTF-8 text") from None
     if config.signing_required:
-        try:
-            claims = jwt.decode(
-                text.strip(),
-                config.jwt_key.get_secret_value(),
-                algorithms=config.algorithms(),
-                options={"require": [], "verify_aud": False},
-            )
-        except jwt.PyJWTError as exc:
-            raise UnsignedEvent(
-                f"signing is required and the body is not a valid JWT: {exc}"
-            ) from None
-        return dict(claims)
+        return _verified_claims(text.strip(), config, fresh=fresh)
     try:
         envelope = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -91,6 +107,38 @@ def decode_body(raw: bytes, config: LiveEventsConfig) -> dict[str, Any]:
     if not isinstance(envelope, dict):
         raise MalformedEvent("body is not a JSON object")
     return envelope
+
+
+def _verified_claims(token: str, config: LiveEventsConfig, *, fresh: bool) -> dict[str, Any]:
+    key = config.jwt_key.get_secret_value()
+    if not key:
+        raise UnsignedEvent(
+            "no Live Events signing key is configured (BCA_CANVAS_LIVE_EVENTS_JWT_KEY), so "
+            "unsigned bodies are refused; a sandbox may set "
+            "BCA_CANVAS_LIVE_EVENTS_ACCEPT_UNSIGNED=true"
+        )
+    try:
+        claims = dict(
+            jwt.decode(
+                token,
+                key,
+                algorithms=config.algorithms(),
+                options={"verify_aud": False, "verify_exp": fresh, "verify_iat": fresh},
+            )
+        )
+    except jwt.PyJWTError as exc:
+        raise UnsignedEvent(f"signing is required and the body is not a valid JWT: {exc}") from None
+    if fresh and "exp" not in claims:
+        issued = claims.get("iat")
+        if not isinstance(issued, int | float):
+            raise UnsignedEvent("a signed body needs an exp or an iat claim (when it was sent)")
+        age = time.time() - issued
+        if age > config.max_age_s:
+            raise UnsignedEvent(
+                f"signed {age:.0f} s ago, more than BCA_CANVAS_LIVE_EVENTS_MAX_AGE_S "
+                f"({config.max_age_s} s): a stale or replayed delivery"
+            )
+    return claims
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:
@@ -207,6 +255,6 @@ def event_from_envelope(envelope: Mapping[str, Any]) -> Event:
         raise MalformedEvent(f"{name} body does not make a valid event: {exc}") from None
 
 
-def parse_body(raw: bytes, config: LiveEventsConfig) -> Event:
+def parse_body(raw: bytes, config: LiveEventsConfig, *, fresh: bool = True) -> Event:
     """Raw webhook body → typed event (verification, decoding and mapping in one call)."""
-    return event_from_envelope(decode_body(raw, config))
+    return event_from_envelope(decode_body(raw, config, fresh=fresh))

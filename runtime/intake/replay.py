@@ -19,7 +19,7 @@ def reparser(*, canvas_config: canvas.LiveEventsConfig, ethos_ids: ethos.GuidRes
     def reparse(source: str, raw: bytes) -> Event:
         match source:
             case canvas.SOURCE:
-                return canvas.parse_body(raw, canvas_config)
+                return canvas.parse_body(raw, canvas_config, fresh=False)
             case bep.SOURCE:
                 return bep.parse_message(raw)
             case ethos.SOURCE:

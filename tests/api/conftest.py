@@ -43,16 +43,18 @@ from policies.rbac import Role
 from policies.scope import BannerDirectory
 from runtime.api.auth import mint_token
 from runtime.api.queue import GraphApprovalQueue
+from runtime.intake.canvas import LiveEventsConfig
 from sandbox.banner.generator import SeedPlan
 from sandbox.banner.seeding import seed_banner
 from sandbox.serving import serving
 from tests.api.chat_support import FakeAgent, chat_service
 
 TERM = "202610"
-
-
+UNSIGNED_EVENTS = LiveEventsConfig(accept_unsigned=True)
+"""These tests post plain Live Events (signing has its own tests in tests/runtime)."""
 ON_THIS_HOST = ("127.0.0.1", 50000)
 """Test clients speak from this host, as an operator's browser or Prometheus would."""
+
 
 @dataclass(frozen=True)
 class People:
@@ -204,7 +206,9 @@ def desk(settings: Settings, people: People) -> Iterator[Desk]:
 @pytest.fixture
 def app(settings: Settings, desk: Desk, banner: Engine) -> FastAPI:
     queue = GraphApprovalQueue(desk.graph, desk.checkpointer, BannerDirectory(banner))
-    return create_app(settings, approval_queue=lambda _s: nullcontext(queue))
+    return create_app(
+        settings, approval_queue=lambda _s: nullcontext(queue), live_events=UNSIGNED_EVENTS
+    )
 
 
 @pytest.fixture

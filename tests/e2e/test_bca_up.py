@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import jwt
 import pytest
 
 from sandbox.canvas.testing import free_port
@@ -32,6 +33,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 DASHBOARD = re.compile(r"Dashboard:\s+(http://\S+/dashboard)\b")
 TOKEN = re.compile(r"^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$", re.MULTILINE)
 READY = "Ctrl-C stops everything."
+KEY = "bca-up-test-live-events-key-of-32-bytes!"
+"""The deployment's Live Events key: the simulator signs with it and the webhook requires it."""
 
 T = TypeVar("T")
 
@@ -77,10 +80,10 @@ def _answers(url: str) -> bool:
         return False
 
 
-def start(tmp: Path) -> Up:
-    """``bca up`` on a free port over a fresh var directory, serving and printed out."""
+def environment(tmp: Path) -> dict[str, str]:
+    """``bca up``'s environment: a fresh var directory and the Live Events key."""
     var = tmp / "var"
-    env = {
+    return {
         **os.environ,
         "BCA_VAR_DIR": str(var),
         "BCA_BANNER_URL": f"sqlite:///{var}/banner.db",
@@ -89,7 +92,13 @@ def start(tmp: Path) -> Up:
         "PYTHONUNBUFFERED": "1",
         "NO_COLOR": "1",
         "COLUMNS": "400",
+        "BCA_CANVAS_LIVE_EVENTS_JWT_KEY": KEY,
     }
+
+
+def start(tmp: Path) -> Up:
+    """``bca up`` on a free port over a fresh var directory, serving and printed out."""
+    env = environment(tmp)
     port = free_port()
     bca = Path(sys.executable).with_name("bca")
     stdout, stderr = tmp / "stdout.txt", tmp / "stderr.txt"
@@ -183,7 +192,10 @@ def test_a_live_event_posted_to_the_webhook_is_processed_by_the_running_worker(u
             "course_id": "424242",
         },
     }
-    stored = httpx.post(f"{up.base}/webhooks/canvas", json=envelope, timeout=10)
+    unsigned = httpx.post(f"{up.base}/webhooks/canvas", json=envelope, timeout=10)
+    assert unsigned.status_code == 401, unsigned.text
+    signed = jwt.encode({**envelope, "iat": int(time.time())}, KEY, algorithm="HS256")
+    stored = httpx.post(f"{up.base}/webhooks/canvas", content=signed, timeout=10)
     assert stored.status_code == 200, stored.text
     assert stored.json()["status"] == "stored"
     event_id = stored.json()["event_id"]
@@ -216,3 +228,16 @@ def test_sigterm_ends_it_with_exit_code_0_and_no_traceback(tmp_path: Path) -> No
             up.process.wait(timeout=STOP_TIMEOUT_S)
     assert code == 0, up.errors()[-3000:]
     assert "Traceback" not in up.errors(), up.errors()[-3000:]
+
+
+def test_unsigned_live_events_are_refused_off_loopback_before_anything_starts(tmp_path: Path):
+    env = {**environment(tmp_path), "BCA_CANVAS_LIVE_EVENTS_ACCEPT_UNSIGNED": "true"}
+    del env["BCA_CANVAS_LIVE_EVENTS_JWT_KEY"]
+    bca = Path(sys.executable).with_name("bca")
+    run = subprocess.run(
+        [str(bca), "up", "--host", "0.0.0.0", "--port", str(free_port())],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "ACCEPT_UNSIGNED" in run.stderr and "loopback" in run.stderr
+    assert "Traceback" not in run.stderr and not (tmp_path / "var").exists()

@@ -34,6 +34,7 @@ from core.settings import Settings
 from runtime.bus import BusWorker, Topology
 from runtime.inbox import Inbox, Status
 from runtime.intake.bep import BepConfig, BepConsumer
+from runtime.intake.canvas import LiveEventsConfig
 from tests.runtime.helpers import CountingHandler, delete_queues, effects, reg
 from tests.runtime.proxy import TcpProxy
 from tests.runtime.test_runtime_bep import REG, message
@@ -307,7 +308,11 @@ def test_database_outage_503_then_nothing_lost(
             checkpoint_url=str(tmp_path / "checkpoints.db"),
             auth_secret="test-secret-of-at-least-32-bytes-long!",
         )
-        app = create_app(settings, approval_queue=lambda _s: nullcontext(_NoApprovals()))
+        app = create_app(
+            settings,
+            approval_queue=lambda _s: nullcontext(_NoApprovals()),
+            live_events=LiveEventsConfig(accept_unsigned=True),
+        )
         inbox = Inbox(make_engine(proxied, connect_args={"connect_timeout": 2}))
         worker = BusWorker(
             inbox,

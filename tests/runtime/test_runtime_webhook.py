@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import jwt
@@ -20,11 +21,18 @@ from runtime.inbox import Inbox
 from runtime.intake.canvas import LiveEventsConfig, parse_body
 from runtime.intake.ethos import GuidMap
 from runtime.intake.replay import reparser
-from runtime.webhooks import webhooks_router
+from runtime.webhooks import RejectionBudget, webhooks_router
 from sandbox.canvas.live_events import LiveEvent
 from sandbox.canvas.testing import running_simulator
 
 SECRET = "a-shared-secret-of-at-least-32-bytes!"
+SANDBOX = LiveEventsConfig(accept_unsigned=True)
+"""The explicit sandbox setting under which plain JSON bodies are taken."""
+
+
+def signed(claims: dict, key: object = SECRET, algorithm: str = "HS256", age_s: int = 0) -> str:
+    """A JWT body as Canvas (and the simulator) sends it: the envelope and when it was issued."""
+    return jwt.encode({**claims, "iat": int(time.time()) - age_s}, key, algorithm=algorithm)  # type: ignore[arg-type]
 
 
 def envelope(name: str = "enrollment_created", **body: object) -> dict:
@@ -65,7 +73,7 @@ def sqlite_inbox(tmp_path) -> Iterator[Inbox]:
 
 
 def test_stored_then_duplicate(sqlite_inbox: Inbox) -> None:
-    client = client_for(sqlite_inbox, LiveEventsConfig())
+    client = client_for(sqlite_inbox, SANDBOX)
     first = client.post("/webhooks/canvas", json=envelope())
     assert first.status_code == 200 and first.json()["status"] == "stored"
     again = client.post("/webhooks/canvas", json=envelope())
@@ -78,7 +86,7 @@ def test_stored_then_duplicate(sqlite_inbox: Inbox) -> None:
 
 
 def test_submission_and_grade_change_mapping() -> None:
-    config = LiveEventsConfig()
+    config = SANDBOX
     sub = envelope("submission_created", submission_id="9", assignment_id="4", late=True)
     del sub["body"]["course_id"]
     event = parse_body(json.dumps(sub).encode(), config)
@@ -120,7 +128,7 @@ def test_submission_and_grade_change_mapping() -> None:
 
 
 def test_unknown_event_name_is_ignored_not_stored(sqlite_inbox: Inbox) -> None:
-    client = client_for(sqlite_inbox, LiveEventsConfig())
+    client = client_for(sqlite_inbox, SANDBOX)
     response = client.post("/webhooks/canvas", json=envelope("logged_in"))
     assert response.status_code == 200 and response.json()["status"] == "ignored"
     assert sum(sqlite_inbox.counts().values()) == 0
@@ -139,7 +147,7 @@ def test_unknown_event_name_is_ignored_not_stored(sqlite_inbox: Inbox) -> None:
 def test_malformed_is_refused_and_kept(
     sqlite_inbox: Inbox, body: bytes, code: int, reason: str
 ) -> None:
-    client = client_for(sqlite_inbox, LiveEventsConfig())
+    client = client_for(sqlite_inbox, SANDBOX)
     response = client.post("/webhooks/canvas", content=body)
     assert response.status_code == code
     assert reason in response.json()["detail"]["reason"]
@@ -148,7 +156,7 @@ def test_malformed_is_refused_and_kept(
 
 
 def test_oversized_is_413_and_prefix_kept(sqlite_inbox: Inbox) -> None:
-    client = client_for(sqlite_inbox, LiveEventsConfig(max_body_bytes=1000))
+    client = client_for(sqlite_inbox, LiveEventsConfig(accept_unsigned=True, max_body_bytes=1000))
     body = json.dumps(envelope(user_name="x" * 5000)).encode()
     response = client.post("/webhooks/canvas", content=body)
     assert response.status_code == 413
@@ -159,15 +167,13 @@ def test_oversized_is_413_and_prefix_kept(sqlite_inbox: Inbox) -> None:
 def test_hs256_signed_required_and_verified(sqlite_inbox: Inbox) -> None:
     config = LiveEventsConfig(jwt_key=SecretStr(SECRET))
     client = client_for(sqlite_inbox, config)
-    token = jwt.encode(envelope(), SECRET, algorithm="HS256")
+    token = signed(envelope())
     assert client.post("/webhooks/canvas", content=token).json()["status"] == "stored"
     unsigned = client.post("/webhooks/canvas", json=envelope(enrollment_id="78"))
     assert (
         unsigned.status_code == 401 and "signing is required" in unsigned.json()["detail"]["reason"]
     )
-    forged = jwt.encode(
-        envelope(enrollment_id="79"), "wrong-secret-wrong-secret-wrong-secret", algorithm="HS256"
-    )
+    forged = signed(envelope(enrollment_id="79"), "wrong-secret-wrong-secret-wrong-secret")
     assert client.post("/webhooks/canvas", content=forged).status_code == 401
     assert sqlite_inbox.counts() == {
         "received": 1,
@@ -185,7 +191,7 @@ def test_rs256_and_replay_after_key_fix(sqlite_inbox: Inbox) -> None:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
-    token = jwt.encode(envelope(), key, algorithm="RS256")
+    token = signed(envelope(), key, "RS256")
     wrong_key = LiveEventsConfig(jwt_key=SecretStr(SECRET))
     refused = client_for(sqlite_inbox, wrong_key).post("/webhooks/canvas", content=token)
     assert refused.status_code == 401
@@ -206,7 +212,7 @@ def test_database_down_is_503(tmp_path) -> None:
     from core.db import make_engine
 
     box = Inbox(make_engine(f"sqlite:///{tmp_path}/app.db"))  # schema never created
-    response = client_for(box, LiveEventsConfig()).post("/webhooks/canvas", json=envelope())
+    response = client_for(box, SANDBOX).post("/webhooks/canvas", json=envelope())
     assert response.status_code == 503
 
 
@@ -273,7 +279,7 @@ REAL_SUBMISSION = {
 
 
 def parse(envelope_: dict) -> object:
-    return parse_body(json.dumps(envelope_).encode(), LiveEventsConfig())
+    return parse_body(json.dumps(envelope_).encode(), SANDBOX)
 
 
 def test_real_grade_change_addresses_the_course_by_sis_id() -> None:
@@ -392,7 +398,7 @@ def test_simulator_graded_submission_addresses_the_course_by_sis_id(
         hw = course.create_assignment({"name": "Proofs", "points_possible": 10})
         hw.submit({"submission_type": "online_text_entry", "body": "b", "user_id": user.id})
         hw.get_submission(user.id).edit(submission={"posted_grade": "8"})
-    client = client_for(sqlite_inbox, LiveEventsConfig())
+    client = client_for(sqlite_inbox, SANDBOX)
     stored = {}
     for live in sent:
         response = client.post("/webhooks/canvas", json=live.envelope())
@@ -416,7 +422,7 @@ def test_simulator_graded_submission_addresses_the_course_by_sis_id(
 
 
 def test_sis_id_is_stored_with_the_event(sqlite_inbox: Inbox) -> None:
-    client = client_for(sqlite_inbox, LiveEventsConfig())
+    client = client_for(sqlite_inbox, SANDBOX)
     response = client.post("/webhooks/canvas", json=real_canvas("grade_change", REAL_GRADE))
     assert response.status_code == 200 and response.json()["status"] == "stored"
     stored = sqlite_inbox.get(response.json()["event_id"])
@@ -442,10 +448,108 @@ def test_sis_id_is_stored_with_the_event(sqlite_inbox: Inbox) -> None:
 def test_malformed_with_a_sis_id_is_still_refused_and_kept(
     sqlite_inbox: Inbox, envelope_: dict, reason: str
 ) -> None:
-    client = client_for(sqlite_inbox, LiveEventsConfig())
+    client = client_for(sqlite_inbox, SANDBOX)
     body = json.dumps(envelope_).encode()
     response = client.post("/webhooks/canvas", content=body)
     assert response.status_code == 422
     assert reason in response.json()["detail"]["reason"]
     kept = sqlite_inbox.get(response.json()["detail"]["event_id"])
     assert (kept.status, kept.raw_body, kept.source) == ("dead", body, "canvas")
+
+
+# --- signing by default, freshness, and the refusal budget (issue 18, finding 1) -------------
+
+
+def test_by_default_an_unsigned_body_is_refused_and_kept_saying_which_setting_to_set(
+    sqlite_inbox: Inbox,
+) -> None:
+    deleted = envelope("enrollment_updated", workflow_state="deleted")
+    response = client_for(sqlite_inbox, LiveEventsConfig()).post("/webhooks/canvas", json=deleted)
+    assert response.status_code == 401
+    reason = response.json()["detail"]["reason"]
+    assert "BCA_CANVAS_LIVE_EVENTS_JWT_KEY" in reason and "ACCEPT_UNSIGNED" in reason
+    assert sqlite_inbox.counts()["received"] == 0 and sqlite_inbox.counts()["dead"] == 1
+    signed_too = client_for(sqlite_inbox, LiveEventsConfig()).post(
+        "/webhooks/canvas", content=signed(deleted)
+    )
+    assert signed_too.status_code == 401  # no key: nothing can be verified, so nothing is taken
+
+
+@pytest.mark.parametrize(
+    ("claims", "accepted", "reason"),
+    [
+        ({"iat": -60}, True, None),
+        ({"iat": -3_601}, False, "stale or replayed"),
+        ({}, False, "needs an exp or an iat"),
+        ({"exp": 60}, True, None),
+        ({"exp": -60}, False, "expired"),
+        ({"iat": 600}, False, "not yet valid"),
+    ],
+    ids=["fresh-iat", "old-iat", "neither", "future-exp", "past-exp", "future-iat"],
+)
+def test_a_signed_body_must_be_fresh(
+    sqlite_inbox: Inbox, claims: dict[str, int], accepted: bool, reason: str | None
+) -> None:
+    now = int(time.time())
+    token = jwt.encode(
+        {**envelope(), **{name: now + offset for name, offset in claims.items()}}, SECRET
+    )
+    response = client_for(sqlite_inbox, LiveEventsConfig(jwt_key=SecretStr(SECRET))).post(
+        "/webhooks/canvas", content=token
+    )
+    if accepted:
+        assert response.json()["status"] == "stored", response.text
+    else:
+        assert response.status_code == 401
+        assert reason in response.json()["detail"]["reason"]
+
+
+def test_an_operator_replays_a_stale_delivery_once_its_age_was_the_only_fault(
+    sqlite_inbox: Inbox,
+) -> None:
+    config = LiveEventsConfig(jwt_key=SecretStr(SECRET))
+    old = client_for(sqlite_inbox, config).post(
+        "/webhooks/canvas", content=signed(envelope(), age_s=7_200)
+    )
+    assert old.status_code == 401
+    replayed = sqlite_inbox.replay(
+        old.json()["detail"]["event_id"],
+        reparse=reparser(canvas_config=config, ethos_ids=GuidMap(())),
+    )
+    assert sqlite_inbox.get(replayed).status == "received"
+    forged = client_for(sqlite_inbox, config).post(
+        "/webhooks/canvas", content=signed(envelope(enrollment_id="80"), "x" * 40, age_s=7_200)
+    )
+    with pytest.raises(Exception, match="not a valid JWT"):
+        sqlite_inbox.replay(
+            forged.json()["detail"]["event_id"],
+            reparse=reparser(canvas_config=config, ethos_ids=GuidMap(())),
+        )
+
+
+def test_refusals_past_the_budget_are_429_and_not_kept_while_good_events_still_land(
+    sqlite_inbox: Inbox,
+) -> None:
+    client = client_for(sqlite_inbox, LiveEventsConfig(accept_unsigned=True, rejected_per_minute=3))
+    answers = [
+        client.post("/webhooks/canvas", content=f"not json {n}".encode()).status_code
+        for n in range(5)
+    ]
+    assert answers == [400, 400, 400, 429, 429]
+    flooded = client.post("/webhooks/canvas", content=b"not json either")
+    assert int(flooded.headers["Retry-After"]) in range(1, 62)
+    assert flooded.json()["detail"]["stored"] is False
+    assert client.post("/webhooks/canvas", json=envelope()).json()["status"] == "stored"
+    assert sqlite_inbox.counts()["dead"] == 3 and sqlite_inbox.counts()["received"] == 1
+
+
+def test_the_budget_is_per_address_and_refills_as_the_minute_slides() -> None:
+    now = [1000.0]
+    budget = RejectionBudget(2, clock=lambda: now[0])
+    assert [budget.spend("10.0.0.1") for _ in range(2)] == [None, None]
+    assert budget.spend("10.0.0.1") == 61
+    assert budget.spend("10.0.0.2") is None
+    now[0] += 30
+    assert budget.spend("10.0.0.1") == 31
+    now[0] += 30
+    assert budget.spend("10.0.0.1") is None

@@ -33,7 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import uvicorn
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from agents.events import Event
@@ -42,6 +44,7 @@ from core.db import make_engine
 from core.settings import Settings
 from runtime.demo import TermEvents, ensure_banner, wired_to_canvas
 from runtime.inbox import Inbox, inbox_events
+from runtime.intake.canvas import LiveEventsConfig
 from runtime.loadgen import WorkerFleet, scale_run
 from runtime.pipeline import AgentHandler
 from runtime.worker import EmbeddedWorkers
@@ -102,12 +105,16 @@ def pct(values: Sequence[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
+WEBHOOK_KEY = "bench-live-events-key-of-at-least-32-bytes"
+"""The webhook verifies every body as a deployment does (HS256, as Canvas signs)."""
+
+
 @contextmanager
 def serving(settings: Settings) -> Iterator[str]:
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
+    live_events = LiveEventsConfig(jwt_key=SecretStr(WEBHOOK_KEY))
+    app = create_app(settings, live_events=live_events)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -120,7 +127,7 @@ def serving(settings: Settings) -> Iterator[str]:
 
 
 def webhook_latency(settings: Settings, count: int) -> dict[str, float]:
-    """POST ``count`` Canvas Live Events (submission_created) one after another."""
+    """POST ``count`` signed Canvas Live Events (submission_created) one after another."""
     samples = []
     with serving(settings) as base, httpx.Client(base_url=base) as client:
         for n in range(count):
@@ -132,8 +139,9 @@ def webhook_latency(settings: Settings, count: int) -> dict[str, float]:
                 "body": {"submission_id": str(n + 1), "assignment_id": "1", "user_id": "1",
                          "course_id": "1", "workflow_state": "submitted"},
             }  # fmt: skip
+            body = jwt.encode({**envelope, "iat": int(time.time())}, WEBHOOK_KEY)
             started = time.perf_counter()
-            answer = client.post("/webhooks/canvas", json=envelope)
+            answer = client.post("/webhooks/canvas", content=body)
             samples.append((time.perf_counter() - started) * 1000)
             assert answer.status_code < 300, answer.text
     return {"webhook_p50_ms": pct(samples, 0.5), "webhook_p99_ms": pct(samples, 0.99)}

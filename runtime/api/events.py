@@ -74,7 +74,7 @@ async def list_events(
     source: Annotated[str | None, Query(max_length=32)] = None,
     subject: Annotated[str | None, Query(max_length=255)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**62, description="Events to skip.")] = 0,
 ) -> EventList:
     """Events newest first, filtered by status, kind, source and subject key."""
     return await run_in_threadpool(list_page, deps, status, kind, source, subject, limit, offset)

@@ -10,7 +10,7 @@ makes run against Banner as in production.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -270,3 +270,25 @@ def chat_server(chat_app: FastAPI) -> Iterator[str]:
     with serving(chat_app, "api") as base:
         httpx.get(f"{base}/health", timeout=10)
         yield base
+
+
+@pytest.fixture
+def served_schema(chat_app: FastAPI) -> Iterator[Any]:
+    """The OpenAPI schema of the app served over HTTP (with its chat service), for schemathesis."""
+    import schemathesis
+
+    with serving(chat_app, "api") as base:
+        yield schemathesis.openapi.from_url(f"{base}/openapi.json")
+
+
+@pytest.fixture
+def fuzz_headers(token, people: People) -> Callable[[str], dict[str, str]]:
+    """Headers per route: a student's token for the chat, a registrar's (the widest staff
+    authority) elsewhere, so requests reach each route's own checks, not only sign-in."""
+
+    def headers(path: str) -> dict[str, str]:
+        if path.startswith("/api/chat"):
+            return token(Role.STUDENT, people.students[0])
+        return token(Role.REGISTRAR, "registrar")
+
+    return headers

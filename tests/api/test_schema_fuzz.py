@@ -1,0 +1,56 @@
+"""The API under attack: schemathesis generates requests from the app's own OpenAPI schema.
+
+Every operation the app publishes gets generated requests with a token that may use it (a
+student's for the chat, a registrar's elsewhere, so they reach each route's own validation
+rather than stopping at sign-in), against the app served over HTTP. A route may refuse what it
+is sent, but never with a server error, and every answer must match the schema the route
+publishes for its status and content type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+)
+from schemathesis.core.failures import FailureGroup
+
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+]
+EXAMPLES = 25
+"""Per operation: about 400 requests, a few seconds."""
+
+
+def fuzzed(operation: schemathesis.APIOperation, headers: dict[str, str]) -> Callable[[], None]:
+    """A Hypothesis test of one operation (a failure raises schemathesis's FailureGroup)."""
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    def fuzz(case: schemathesis.Case) -> None:
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    return fuzz
+
+
+def test_no_request_makes_a_server_error_or_an_answer_outside_the_schema(
+    served_schema, fuzz_headers: Callable[[str], dict[str, str]]
+) -> None:
+    failures: dict[str, str] = {}
+    operations = [result.ok() for result in served_schema.get_all_operations()]
+    assert len(operations) >= 15, [o.label for o in operations]
+    for operation in operations:
+        try:
+            fuzzed(operation, fuzz_headers(operation.path))()
+        except FailureGroup as found:  # collected, so one report names every failing route
+            failures[operation.label] = str(found)[:2000]
+    assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())

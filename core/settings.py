@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_VAR_DIR = Path("var")
@@ -29,11 +29,13 @@ class Settings(BaseSettings):
     var_dir: Path = Field(DEFAULT_VAR_DIR, description="Where embedded state files live.")
     banner_url: str = Field(
         f"sqlite:///{DEFAULT_VAR_DIR}/banner.db",
-        description="SQLAlchemy URL of Banner: the SQLite sandbox, PostgreSQL, or oracle+oracledb://.",
+        description="SQLAlchemy URL of Banner: the SQLite sandbox, PostgreSQL, or oracle+oracledb://"
+        " (unset: banner.db in the var directory).",
     )
     database_url: str = Field(
         f"sqlite:///{DEFAULT_VAR_DIR}/app.db",
-        description="SQLAlchemy URL of the app's own state (inbox, audit trail, approvals).",
+        description="SQLAlchemy URL of the app's own state (inbox, audit trail, approvals; unset:"
+        " app.db in the var directory).",
     )
     checkpoint_url: str = Field(
         "",
@@ -210,6 +212,19 @@ class Settings(BaseSettings):
         " each with BCA_WORKER_THREADS threads, sharing the inbox. One process's threads share"
         " one interpreter lock, i.e. one core; 1 runs the worker inside the calling process.",
     )
+
+    @model_validator(mode="after")
+    def _embedded_files_follow_the_var_dir(self) -> Settings:
+        """With only ``BCA_VAR_DIR`` set, the embedded databases move with it.
+
+        Every other embedded file already did; the databases stayed under ``./var/``, so two
+        deployments with their own var directories shared one Banner and one inbox.
+        """
+        if "banner_url" not in self.model_fields_set:
+            self.banner_url = f"sqlite:///{self.var_dir}/banner.db"
+        if "database_url" not in self.model_fields_set:
+            self.database_url = f"sqlite:///{self.var_dir}/app.db"
+        return self
 
     @classmethod
     def embedded_in(cls, var: Path) -> Settings:

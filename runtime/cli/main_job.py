@@ -104,7 +104,10 @@ def demo(
     for name, value in summary.items():
         table.add_row(name, json.dumps(value) if isinstance(value, dict) else str(value))
     console.print(table)
-    console.print("Now run `bca up` to decide the pending approvals in the dashboard.")
+    console.print(
+        "The pending approvals are decided in the dashboard `bca up` serves"
+        " (scripts/demo.sh starts it next)."
+    )
 
 
 def served_model(base_url: str) -> str:

@@ -189,13 +189,17 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def configure_logging(level: int) -> None:
-    """A worker process's logging: ``level`` to stderr, but canvasapi only from WARNING.
+def configure_logging(level: int, banner_id_pattern: str | None = None) -> None:
+    """A worker process's logging: ``level`` to stderr, identifiers scrubbed, canvasapi quieter.
 
     canvasapi logs every request and response at INFO with its URL, and our URLs carry SIS ids
     (``sis_user_id:...``): student identifiers do not belong in an operations log, and at 50
-    events/s the lines cost CPU too.
+    events/s the lines cost CPU too. Whatever else reaches a log (a traceback quoting a Banner
+    ID, an e-mail in a Canvas error) is scrubbed where the record is made.
     """
+    from policies.pii.logs import install_log_redaction  # Presidio: seconds, workers only
+
+    install_log_redaction(banner_id_pattern)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("canvasapi").setLevel(max(level, logging.WARNING))
 
@@ -244,7 +248,7 @@ def embedded_process(
     yet; from then on it lets the event in hand finish.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    configure_logging(log_level)
+    configure_logging(log_level, settings.banner_id_pattern)
     stop = threading.Event()
 
     def graceful() -> None:

@@ -28,6 +28,7 @@ from core.db import make_engine
 from core.errors import BcaError, NotFoundError, ServiceUnavailable, ValidationFailed
 from core.settings import Settings
 from policies.audit import AuditLog
+from policies.pii.logs import install_log_redaction
 from policies.profile_fields import load_profile_fields
 from policies.scope import BannerDirectory
 from runtime import pipeline
@@ -163,6 +164,7 @@ def create_app(
     settings (``bca up`` passes the key it gave its simulator).
     """
     live = live_events or LiveEventsConfig()
+    install_log_redaction(settings.banner_id_pattern)
     app_engine = make_engine(settings.database_url, check=False, pool_pre_ping=True)
     banner_engine = make_engine(settings.banner_url, check=False, pool_pre_ping=True)
     inbox = Inbox(app_engine)

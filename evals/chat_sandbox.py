@@ -266,7 +266,7 @@ class Sandbox:
 
     def _build(self) -> _Shared:
         write_corpus(self.banner, self.root / "corpus")
-        embedder = load_embedder()
+        embedder = load_embedder().in_float32()  # cassettes quote scores: same on every CPU
         audit = AuditLog(make_engine(f"sqlite:///{self.root / 'audit.db'}"))
         audit.create()
         return _Shared(

@@ -15,7 +15,7 @@ QUERIES = ["why can't I register? I owe money", "how do I turn in homework", "my
 
 
 def test_bfloat16_vectors_are_float32_vectors_to_four_places_and_rank_alike(embedder: Embedder):
-    full = Embedder(embedder._model, bfloat16=False)
+    full = embedder.in_float32()
     half = Embedder(embedder._model, bfloat16=True)
     for text, a, b in zip(TEXTS, full.embed(TEXTS), half.embed(TEXTS), strict=True):
         assert len(a) == len(b) == full.dimension

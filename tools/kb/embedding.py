@@ -53,6 +53,14 @@ class Embedder:
         self.name = name
         self.bfloat16 = bfloat16
 
+    def in_float32(self) -> Embedder:
+        """The same model without the bfloat16 speed-up: the same vectors on every CPU.
+
+        For what must reproduce across machines (the eval suites replay model requests keyed
+        on the similarity scores they quote), not for speed.
+        """
+        return Embedder(self._model, self.name, bfloat16=False)
+
     @property
     def dimension(self) -> int:
         """Length of the vectors (384 for all-MiniLM-L6-v2)."""

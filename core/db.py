@@ -7,6 +7,7 @@ unreachable server into a single-line :class:`ServiceUnavailable`/:class:`Config
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,18 +29,43 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str, *, check: bool = True, **kwargs: Any) -> Engine:
-    """Create an engine for ``url``; with ``check`` also prove the server answers."""
+class DatabaseMissing(ServiceUnavailable):
+    """A SQLite database that must already exist is not there (see ``create``)."""
+
+
+def masked_url(url: str) -> str:
+    """``url`` fit for an error message: a password in it becomes ``***``.
+
+    Works on any URL, also one SQLAlchemy cannot parse, so every message can use it.
+    """
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def make_engine(url: str, *, check: bool = True, create: bool = True, **kwargs: Any) -> Engine:
+    """Create an engine for ``url``; with ``check`` also prove the server answers.
+
+    Without ``create`` a missing SQLite file is an error instead of a new empty database: for
+    data that must already exist (Banner), an empty file would only defer the failure.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise ConfigurationError(f"malformed database URL {url!r}: {exc}") from None
+        raise ConfigurationError(f"malformed database URL {masked_url(url)!r}: {exc}") from None
+    where = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(parsed.database)
+        if not create and not path.is_file():
+            raise DatabaseMissing(f"database {where} does not exist (no file {path})")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"database {where}: cannot create {path.parent} ({exc.strerror})"
+            ) from None
     try:
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, NoSuchModuleError) as exc:
-        raise ConfigurationError(f"unsupported database URL {url!r}: {exc}") from None
+        raise ConfigurationError(f"unsupported database URL {where!r}: {exc}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     if check:
@@ -55,7 +81,6 @@ def make_engine(url: str, *, check: bool = True, **kwargs: Any) -> Engine:
         except OperationalError as exc:
             engine.dispose()
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            where = parsed.render_as_string(hide_password=True)
             raise ServiceUnavailable(f"cannot reach database {where}: {reason}") from None
     return engine
 

@@ -1,7 +1,10 @@
 """The error vocabulary shared by tools, the CLI and the API.
 
 Each error carries a message written for the person who reads it: the CLI prints it as one line,
-the API returns it as a JSON detail, the guard hands it to the model.
+the API returns it as a JSON detail, the guard hands it to the model. The exit code tells a
+script what to do next: 2 means the input was wrong (fix the command or setting and retry), 1
+means the world was not as needed (a service down, data missing), so the same command may work
+later.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ class ConfigurationError(BcaError):
 class ServiceUnavailable(BcaError):
     """A database, broker or Canvas endpoint cannot be reached."""
 
-    exit_code = 3
+    exit_code = 1
 
 
 class NotFoundError(BcaError):

@@ -99,8 +99,18 @@ def mint_token(
         raise ConfigurationError(
             "BCA_OIDC_JWKS_URL is set: tokens come from the identity provider, not `bca token`"
         )
-    claims = TokenClaims(sub=subject, role=role, term=term)
-    claims.principal()  # refuse a token the API would refuse
+    try:
+        claims = TokenClaims(sub=subject, role=role, term=term)
+        claims.principal()  # refuse a token the API would refuse
+    except ValidationError as exc:
+        wrong = exc.errors()[0]
+        field = ".".join(str(part) for part in wrong["loc"])
+        raise ConfigurationError(f"{field} {wrong['input']!r}: {wrong['msg']}") from None
+    except InvalidToken:
+        raise ConfigurationError(
+            f"subject {subject!r}: role {role.value} needs the person's numeric Banner PIDM,"
+            " e.g. 12345"
+        ) from None
     now = int(time.time())
     payload: dict[str, Any] = {
         **claims.model_dump(exclude_none=True),

@@ -1,16 +1,22 @@
 """The ``bca`` console command.
 
 Each area registers its own commands from a module of this package, so the top level stays a
-table of contents. Errors this project raises on purpose (:class:`BcaError`) are printed as one
-line and turn into an exit code; anything else is a bug and keeps its traceback.
+table of contents. Whatever goes wrong ends as one line on stderr that says what is wrong and
+what to do, and an exit code a script can act on: 2 for bad input (a usage error, or a
+:class:`BcaError` of the default kind), 1 when the command could not do its work (a service
+down, data missing, or a bug). A person debugging wants the traceback of a bug, an operator
+reading a log does not: ``bca --debug ...`` keeps it.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from typer._click import exceptions as click_errors  # Typer's vendored click
+from typer.core import TyperOption
 
 from core.errors import BcaError
 from runtime.cli import (
@@ -35,12 +41,25 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 
 
+class _Flags:
+    """Global options the root callback sees and :func:`main` acts on after the command."""
+
+    debug = False
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the Python traceback of an unexpected error."),
+    ] = False,
+) -> None:
     """Banner and Canvas integration agents behind one policy guard."""
+    _Flags.debug = debug
 
 
 for _area in (
@@ -59,6 +78,21 @@ for _area in (
     search,
 ):
     _area.register(app)
+for _group in app.registered_groups:
+    # Markdown reflows docstrings and renders `code`; Typer's "rich" mode would keep every
+    # source line break and show backticks literally.
+    if _group.typer_instance is not None:
+        _group.typer_instance.rich_markup_mode = "markdown"
+
+_type_label = TyperOption.display_type_rich
+
+
+def _no_type_label_on_flags(self: TyperOption, ctx: Any) -> str | None:
+    """Typer 0.29 labels every flag ``<bool>`` in ``--help``, as if it took a value."""
+    return None if self.is_flag else _type_label(self, ctx)
+
+
+TyperOption.display_type_rich = _no_type_label_on_flags  # type: ignore[method-assign]
 
 
 @app.command("config")
@@ -76,10 +110,34 @@ def show_config() -> None:
     Console().print(table)
 
 
+def _fail(message: str, code: int) -> NoReturn:
+    """Print ``message`` as one line on stderr and exit with ``code``."""
+    line = " ".join(message.split())
+    console = Console(stderr=True, soft_wrap=True)
+    console.print("[bold red]error:[/] ", end="")
+    console.print(line, markup=False, highlight=False)
+    sys.exit(code)
+
+
 def main() -> None:
-    """Entry point: run the command, printing project errors as one line on stderr."""
+    """Entry point: run the command; every failure ends as one line on stderr and an exit code."""
+    _Flags.debug = False
     try:
-        app()
-    except BcaError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        code = app(prog_name="bca", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:
+        exc.show()
         sys.exit(exc.exit_code)
+    except click_errors.UsageError as exc:
+        where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        _fail(f"{exc.format_message()}{where}", exc.exit_code)
+    except click_errors.ClickException as exc:
+        _fail(exc.format_message(), exc.exit_code)
+    except typer.Abort:
+        _fail("aborted", 1)
+    except BcaError as exc:
+        _fail(str(exc), exc.exit_code)
+    except Exception as exc:
+        if _Flags.debug:
+            raise
+        _fail(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)", 1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -13,7 +13,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.errors import BcaError
+from runtime.cli.checks import banner_engine, require_canvas, term_code
+
 console = Console()
+FAILED = frozenset({"dead_letter", "rejected"})
+"""Outcomes after which the command exits 1: the run gave up, nothing more will happen."""
+
+
+class ReconcileFailed(BcaError):
+    """The run started but ended without a usable plan or apply."""
+
+    exit_code = 1
 
 
 def register(root: typer.Typer) -> None:
@@ -22,7 +33,7 @@ def register(root: typer.Typer) -> None:
 
 
 def reconcile(
-    term: Annotated[str, typer.Option(help="Banner term code, e.g. 202610.")],
+    term: Annotated[str, typer.Option(help="Banner term code, e.g. 202610.", callback=term_code)],
     apply: Annotated[
         bool, typer.Option("--apply", help="Act on the plan (default: dry run).")
     ] = False,
@@ -32,17 +43,25 @@ def reconcile(
 ) -> None:
     """Diff a term's Banner rosters against Canvas; a dry run unless --apply."""
     from core.settings import Settings
-    from runtime.reconcile import reconcile_term
+
+    settings = Settings()
+    banner_engine(settings).dispose()
+    require_canvas(settings)
+    from runtime.reconcile import reconcile_term  # the agents' import is slow: check first
 
     if as_json:
-        run = reconcile_term(Settings(), term, apply=apply)
+        run = reconcile_term(settings, term, apply=apply)
         print(json.dumps(run.figures(), sort_keys=True))
-        return
-    with console.status(f"{'Reconciling' if apply else 'Planning'} term {term}..."):
-        run = reconcile_term(Settings(), term, apply=apply)
-    table = Table("figure", "value", title=f"term {term}: {run.outcome.status}")
-    for name, value in run.figures().items():
-        if name not in {"status", "detail"} and value:
-            table.add_row(name, str(value))
-    console.print(table)
-    console.print(run.outcome.detail, highlight=False)
+    else:
+        with console.status(f"{'Reconciling' if apply else 'Planning'} term {term}..."):
+            run = reconcile_term(settings, term, apply=apply)
+        table = Table("figure", "value", title=f"term {term}: {run.outcome.status}")
+        for name, value in run.figures().items():
+            if name not in {"status", "detail"} and value:
+                table.add_row(name, str(value))
+        console.print(table)
+        if run.outcome.status not in FAILED:
+            console.print(run.outcome.detail, highlight=False)
+    if run.outcome.status in FAILED:
+        detail = " ".join(run.outcome.detail.split())
+        raise ReconcileFailed(f"reconciling term {term} ended {run.outcome.status}: {detail}")

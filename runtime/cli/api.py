@@ -10,23 +10,27 @@ import typer
 
 from core.errors import ConfigurationError
 from policies.rbac import Role
+from runtime.cli.checks import Port, term_code
 
 _TTL = re.compile(r"^(\d+)([smhd])$")
 _UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-def parse_ttl(text: str) -> timedelta:
-    """``90s``, ``30m``, ``8h`` or ``7d`` as a duration."""
+def parse_ttl(text: str, option: str = "--ttl") -> timedelta:
+    """``90s``, ``30m``, ``8h`` or ``7d`` as a duration; an error names ``option``."""
     match = _TTL.match(text.strip())
     if not match or int(match.group(1)) == 0:
-        raise ConfigurationError(f"--ttl {text!r}: use a positive number and s, m, h or d (8h)")
+        raise ConfigurationError(f"{option} {text!r}: use a positive number and s, m, h or d (8h)")
     return timedelta(**{_UNIT[match.group(2)]: int(match.group(1))})
 
 
 def token(
     role: Annotated[Role, typer.Option(help="The caller's role.")],
     subject: Annotated[str, typer.Option(help="Banner PIDM of a person, or a staff/agent id.")],
-    term: Annotated[str | None, typer.Option(help="Term code for effective-dated checks.")] = None,
+    term: Annotated[
+        str | None,
+        typer.Option(help="Term code for effective-dated checks, e.g. 202710.", callback=term_code),
+    ] = None,
     ttl: Annotated[str, typer.Option(help="Lifetime: 90s, 30m, 8h, 7d.")] = "8h",
 ) -> None:
     """Mint a locally signed API token; the token is the last line printed."""
@@ -40,7 +44,7 @@ def token(
 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    port: Port = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
 ) -> None:
     """Serve the API and the dashboard (uvicorn on app:app)."""

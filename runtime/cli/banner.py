@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from runtime.cli.checks import banner_engine, term_code
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -47,7 +49,9 @@ def seed(
     url: UrlOption = None,
     students: Annotated[int, typer.Option(min=1, help="Number of students.")] = 30000,
     sections: Annotated[int, typer.Option(min=1, help="Number of sections in the term.")] = 2000,
-    term: Annotated[str, typer.Option(help="Current term code, YYYYPP (10 fall).")] = "202610",
+    term: Annotated[
+        str, typer.Option(help="Current term code, YYYYPP (10 fall).", callback=term_code)
+    ] = "202610",
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 42,
     replace: Annotated[bool, typer.Option(help="Drop and regenerate existing data.")] = False,
     if_empty: Annotated[
@@ -82,9 +86,10 @@ def seed(
 
 def summary(url: UrlOption = None) -> None:
     """Print row counts of every Banner table and the key figures of the latest term."""
+    from core.settings import Settings
     from sandbox.banner.summary import summarize
 
-    result = summarize(_engine(url))
+    result = summarize(banner_engine(Settings(), url))
     console = Console()
     counts = Table("table", "rows", title="Banner tables")
     for name, count in sorted(result.counts.items()):

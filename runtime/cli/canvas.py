@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from runtime.cli.checks import Port
+
 
 def register(root: typer.Typer) -> None:
     """Attach this area's commands to the root command."""
@@ -15,7 +17,7 @@ def register(root: typer.Typer) -> None:
 
 def canvas_sim(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8900,
+    port: Port = 8900,
     token: Annotated[str, typer.Option(help="The admin access token.")] = "bca-dev-admin-token",
     db: Annotated[Path, typer.Option(help="SQLite file holding the simulated Canvas.")] = Path(
         "var/canvas-sim.db"

@@ -81,7 +81,7 @@ def purge(
     from runtime.chat.purge import purge as purge_chat
 
     settings = get_settings()
-    age = parse_ttl(older_than)
+    age = parse_ttl(older_than, "--older-than")
     engine = make_engine(settings.database_url)
     try:
         with open_checkpointer(settings.resolved_checkpoint_url()) as saver:

@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlparse
 
 import httpx
@@ -22,11 +22,22 @@ import typer
 
 from core.errors import ConfigurationError, ServiceUnavailable
 from core.settings import Settings
-from evals.models import ModelTarget
-from evals.run import RunOptions, run_evals
 from runtime.cli.models import LOCAL_MODEL_ALIAS, local_model_command, wait_until_serving
 
+if TYPE_CHECKING:
+    from evals.models import ModelTarget
+
 LOCAL_URL = "http://127.0.0.1:8901/v1"
+
+
+class EndpointUnreachable(ServiceUnavailable):
+    """The model endpoint did not answer, so no case ran.
+
+    Exit code 3, not the usual 1: 1 already means "a suite regressed", and CI must tell a
+    regression from a run that never started.
+    """
+
+    exit_code = 3
 
 
 def register(root: typer.Typer) -> None:
@@ -51,6 +62,8 @@ def model_target(
     connect_timeout: float,
 ) -> Iterator[ModelTarget]:  # fmt: skip
     """The target ``--model`` names; ``local`` starts the SmolLM2 server for the run if needed."""
+    from evals.models import ModelTarget  # the evals import in seconds: only for `bca eval`
+
     key = settings.openai_api_key
     if spec in ("scripted", "replay"):
         yield ModelTarget(kind=spec, name=spec, temperature=temperature, timeout_seconds=timeout)
@@ -59,7 +72,7 @@ def model_target(
         base = settings.openai_base_url
         problem = _answers(base or "https://api.openai.com/v1", connect_timeout)
         if problem is not None:
-            raise ServiceUnavailable(
+            raise EndpointUnreachable(
                 f"model endpoint {base or 'api.openai.com'} unreachable: {problem}"
             )
         yield ModelTarget(
@@ -120,6 +133,8 @@ def run(
     concurrency: Annotated[int, typer.Option(min=1, help="Cases at once (local: 1).")] = 4,
 ) -> None:
     """Run prompt suites, compare them with their baselines, write JUnit, Markdown and HTML."""
+    from evals.run import RunOptions, run_evals
+
     settings = Settings()
     if record and model == "replay":
         raise ConfigurationError(

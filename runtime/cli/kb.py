@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from runtime.cli.checks import banner_engine
+
 if TYPE_CHECKING:
     from tools.kb.store import IngestReport, KnowledgeBase
 
@@ -52,14 +54,13 @@ def build() -> None:
     The pages quote the seeded term's dates, hold codes and aid statuses, so seed Banner first
     (`bca banner seed`). Re-running embeds only pages that changed.
     """
-    from core.db import make_engine
     from core.settings import Settings
     from sandbox.kb.corpus import write_corpus
 
     settings = Settings()
     folder = settings.resolved_kb_dir()
     pages = write_corpus(
-        make_engine(settings.banner_url),
+        banner_engine(settings),
         folder,
         census_dates=settings.census_dates,
         census_offset_days=settings.census_offset_days,

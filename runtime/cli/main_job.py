@@ -213,7 +213,9 @@ def up(
     host: Annotated[str, typer.Option(help="Interface the API and dashboard listen on.")] = (
         "127.0.0.1"
     ),
-    port: Annotated[int, typer.Option(help="TCP port of the API and dashboard.")] = 8000,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="TCP port of the API and dashboard.")
+    ] = 8000,
     students: Annotated[int, typer.Option(min=1, help="Students, if Banner is empty.")] = (
         DEMO_STUDENTS
     ),

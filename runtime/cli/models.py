@@ -19,6 +19,7 @@ import httpx
 import typer
 
 from core.errors import ConfigurationError, ServiceUnavailable
+from runtime.cli.checks import Port
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 LOCAL_MODEL_ALIAS = "smollm2"
@@ -47,7 +48,7 @@ def model_sim(
         str, typer.Option(envvar="OPENAI_API_KEY", help="API key for the upstream.")
     ] = "",
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8902,
+    port: Port = 8902,
 ) -> None:
     """Serve the OpenAI-compatible model simulator until interrupted."""
     import uvicorn
@@ -116,7 +117,7 @@ def wait_until_serving(base_url: str, process: subprocess.Popen[bytes], timeout:
 
 def model_serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8901,
+    port: Port = 8901,
     n_ctx: Annotated[int, typer.Option(help="Context window in tokens.")] = 2048,
     threads: Annotated[int, typer.Option(help="CPU threads for generation.")] = 2,
 ) -> None:

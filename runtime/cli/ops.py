@@ -22,11 +22,19 @@ from rich.console import Console
 from rich.table import Table
 
 from core.clock import utcnow
-from core.errors import ConfigurationError
+from core.errors import BcaError, ConfigurationError
 from core.settings import Settings, get_settings
+from runtime.cli.checks import banner_engine, term_code
 from runtime.inbox import STATUSES, Inbox, Status
 
 DEFAULT_HANDLER = "runtime.pipeline:handler"
+
+
+class NothingToClose(BcaError):
+    """``bca close-grading`` for a term Banner has no sections in: the event would do nothing."""
+
+    exit_code = 1
+
 
 console = Console()
 
@@ -62,7 +70,7 @@ def list_events(
     ] = None,
     subject: Annotated[str | None, typer.Option(help="Only this subject key.")] = None,
     source: Annotated[str | None, typer.Option(help="Only this source, e.g. canvas, bep.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many rows, newest first.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many rows, newest first.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """List inbox events (newest first) and the counts by status."""
@@ -149,34 +157,41 @@ def register(root: typer.Typer) -> None:
 
 
 def close_grading(
-    term: Annotated[str, typer.Option(help="Banner term code, e.g. 202610.")],
+    term: Annotated[str, typer.Option(help="Banner term code, e.g. 202610.", callback=term_code)],
 ) -> None:
     """Start final-grade passback for a term: each section's grades go to its instructor.
 
-    Stores a ``scheduled.close_grading`` event in the inbox; the worker (``bca up``,
-    ``bca worker``) proposes every final grade Banner does not hold yet from Canvas's scores,
-    one approval per student for the instructor of record. Until a section has a final grade in
-    Banner, Canvas grade changes leave it alone. The scheduler does the same on the term's last
-    day. Once per term and day, under the scheduler's id: the same day again says so
-    (``bca events replay ID`` runs it again).
-    """
-    from pydantic import ValidationError
+    Stores a `scheduled.close_grading` event in the inbox; the worker (`bca up`, `bca worker`)
+    proposes every final grade Banner does not hold yet from Canvas's scores, one approval per
+    student for the instructor of record. Until a section has a final grade in Banner, Canvas
+    grade changes leave it alone. The scheduler does the same on the term's last day.
 
+    Once per term and day, under the scheduler's id: the same day again says so
+    (`bca events replay ID` runs it again). A term without sections in Banner is refused, as
+    there is nothing to close.
+    """
     from agents.events import CloseGrading
     from runtime.scheduler import job_id
+    from tools.banner.reads import term_sections
 
-    now = utcnow()
+    settings = get_settings()
+    banner = banner_engine(settings)
     try:
-        event = CloseGrading(
-            event_id=job_id("close_grading", term, now.date()),
-            occurred_at=now,
-            term_code=term,
+        sections = len(term_sections(banner, term))
+    finally:
+        banner.dispose()
+    if not sections:
+        raise NothingToClose(
+            f"term {term} has no sections in Banner: nothing to close (check --term, or seed"
+            " Banner with `bca banner seed --term ...`)"
         )
-    except ValidationError:
-        raise ConfigurationError(f"term {term!r} is not a Banner term code (six digits)") from None
-    inbox = _inbox(get_settings())
+    now = utcnow()
+    event = CloseGrading(
+        event_id=job_id("close_grading", term, now.date()), occurred_at=now, term_code=term
+    )
+    inbox = _inbox(settings)
     if inbox.store(event, source="cli"):
-        print(f"queued {event.event_id}")
+        print(f"queued {event.event_id} ({sections} sections)")
         return
     record = inbox.get(event.event_id)
     print(
@@ -219,7 +234,10 @@ def worker(
     ] = "bca",
     term: Annotated[
         list[str] | None,
-        typer.Option(help="Scheduler terms (repeatable); default: terms in session in Banner."),
+        typer.Option(
+            help="Scheduler terms (repeatable); default: terms in session in Banner.",
+            callback=term_code,
+        ),
     ] = None,
     scheduler: Annotated[
         bool,
@@ -336,16 +354,16 @@ def intake_db_poll(
     Watches SSBSECT, SIRASGN, SFRSTCR (joined to STVRSTS) and SPRHOLD; one watermark per table
     is kept in the app database. For the sandbox and for sites without BEP or Ethos.
     """
-    from core.db import make_engine
     from runtime.intake.cursors import CursorStore
     from runtime.intake.db_poller import DbPoller
 
     _logging()
     settings = get_settings()
+    banner = banner_engine(settings)
     inbox = _inbox(settings)
     cursors = CursorStore(inbox.engine)
     cursors.create_schema()
-    poller = DbPoller(inbox, cursors, make_engine(settings.banner_url))
+    poller = DbPoller(inbox, cursors, banner)
     if once:
         print(f"stored {poller.poll_once()} event(s)")
     else:

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from runtime.cli.checks import banner_engine
+
 
 def index(
     refresh: Annotated[
@@ -23,9 +25,9 @@ def index(
     from tools.banner.search.index import StudentSearchIndex
 
     settings = Settings()
+    banner = banner_engine(settings)
     search_index = StudentSearchIndex(make_engine(settings.database_url))
     search_index.create()
-    banner = make_engine(settings.banner_url)
     started = time.perf_counter()
     count = search_index.refresh(banner) if refresh else search_index.build(banner)
     Console().print(

@@ -12,13 +12,13 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Engine, case, distinct, exists, func, inspect, select
+from sqlalchemy import ColumnElement, Engine, case, distinct, exists, func, select
 
-from core.errors import ConfigurationError
 from tools.banner.queries import AnySelect, statement
 from tools.banner.schema import (
     goremal,
     metadata,
+    require_tables,
     sfrstcr,
     shrlgpa,
     sprhold,
@@ -39,10 +39,6 @@ class BannerSummary(BaseModel):
     counts: dict[str, int]
     term: str | None
     figures: dict[str, float | int | str]
-
-
-class NotASandbox(ConfigurationError):
-    """The database has no Banner tables yet."""
 
 
 def _tally(condition: ColumnElement[bool]) -> ColumnElement[Any]:
@@ -140,12 +136,7 @@ def gpa_figures() -> AnySelect:
 
 def summarize(engine: Engine) -> BannerSummary:
     """Count every table and compute the key figures of the latest term."""
-    missing = [t for t in metadata.tables if not inspect(engine).has_table(t)]
-    if missing:
-        raise NotASandbox(
-            f"no Banner sandbox here (missing tables: {', '.join(missing[:4])}"
-            f"{', ...' if len(missing) > 4 else ''}); run `bca banner seed` first"
-        )
+    require_tables(engine)
     figures: dict[str, float | int | str] = {}
     with engine.connect() as conn:
         counts: dict[str, int] = {

@@ -1,4 +1,8 @@
-"""`bca close-grading --term T`: one close-of-grading event per term and day, in the inbox."""
+"""`bca close-grading --term T`: one close-of-grading event per term and day, in the inbox.
+
+Refusals without a seeded Banner or with a term Banner does not have are in
+``test_cli_bad_input.py``.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from core.db import make_engine
-from core.errors import ConfigurationError
 from core.settings import get_settings
 from runtime.cli import app
 from runtime.inbox import Inbox
+from sandbox.banner.generator import SeedPlan
+from sandbox.banner.seeding import seed_banner
 
 
 @pytest.fixture
 def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     url = f"sqlite:///{tmp_path}/app.db"
+    banner = make_engine(f"sqlite:///{tmp_path}/banner.db")
+    seed_banner(banner, SeedPlan(students=30, sections=4, term="202610", seed=1))
+    banner.dispose()
+    monkeypatch.setenv("BCA_BANNER_URL", f"sqlite:///{tmp_path}/banner.db")
     monkeypatch.setenv("BCA_DATABASE_URL", url)
     get_settings.cache_clear()
     box = Inbox(make_engine(url))
@@ -44,8 +54,8 @@ def test_queues_once_per_term_and_day(inbox: Inbox) -> None:
 
 
 def test_a_malformed_term_is_refused_and_nothing_is_stored(inbox: Inbox) -> None:
-    result = CliRunner().invoke(app, ["close-grading", "--term", "fall"])
-    assert isinstance(result.exception, ConfigurationError)
-    assert "not a Banner term code" in str(result.exception)
+    result = CliRunner().invoke(app, ["close-grading", "--term", "fall"], standalone_mode=False)
+    assert isinstance(result.exception, typer.BadParameter)
+    assert "not a Banner term code" in result.exception.format_message()
     inbox.create_schema()
     assert inbox.list_events() == []

@@ -8,7 +8,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from core.errors import NotFoundError, ValidationFailed
+from core.errors import BcaError, NotFoundError, ValidationFailed
+
+
+class BannerNotSeeded(BcaError):
+    """The Banner database lacks the tables the tools read: nothing was seeded or migrated there.
+
+    Exit code 1: the command was right, the database is not ready yet.
+    """
+
+    exit_code = 1
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(
+            f"{problem}: run `bca banner seed` first (or point BCA_BANNER_URL at Banner)"
+        )
 
 
 class PersonNotFound(NotFoundError):

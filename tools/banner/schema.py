@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Engine,
     Identity,
     Index,
     Integer,
@@ -26,7 +27,10 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    inspect,
 )
+
+from tools.banner.errors import BannerNotSeeded
 
 metadata = MetaData()
 
@@ -420,3 +424,20 @@ szrcmnt = Table(
     *banner_columns("szrcmnt", surrogate_key=True),
     Index("szrcmnt_pidm_index", "szrcmnt_pidm", "szrcmnt_term_code"),
 )
+
+
+def require_tables(engine: Engine) -> None:
+    """Refuse a database without the Banner tables, before a query fails on the first of them.
+
+    Every command that reads Banner calls this first, so an empty or mistyped database is one
+    readable line that says to seed it, not an ``OperationalError`` from deep inside a run.
+    """
+    found = inspect(engine)
+    missing = [name for name in metadata.tables if not found.has_table(name)]
+    if not missing:
+        return
+    where = engine.url.render_as_string(hide_password=True)
+    if len(missing) == len(metadata.tables):
+        raise BannerNotSeeded(f"the Banner database {where} has no Banner tables")
+    shown = ", ".join(missing[:4]) + (", ..." if len(missing) > 4 else "")
+    raise BannerNotSeeded(f"the Banner database {where} lacks the tables {shown}")

@@ -4,13 +4,15 @@ Every pause in every graph carries one schema, :class:`policies.approvals.Approv
 the guard's (a tool call that needs a person) and a graph's own questions (the incomplete
 workflow asking an instructor) alike. This module is what the approvals API and the CLI use:
 
+- :func:`outstanding` / :func:`requests_in` / :func:`requests_of` read what a thread waits on:
+  outstanding is derived from the snapshot's ``tasks`` (skipping tasks that already have a
+  result, since ``StateSnapshot.interrupts`` is not pruned after a partial resume) or from a
+  run's ``__interrupt__``; the runtime indexes those requests when a run pauses, and lists
+  from that index (:mod:`runtime.approval_index`), not from checkpoints;
 - :func:`pending_approvals` lists, from the checkpointer, the requests still outstanding on
-  the given threads (an index of paused runs, such as :class:`runtime.ledger.RunLedger`'s; or
-  every thread of the checkpointer, which grows with every run ever made) that the given
-  person may decide: outstanding is derived from the snapshot's
-  ``tasks`` (skipping tasks that already have a result, since ``StateSnapshot.interrupts`` is
-  not pruned after a partial resume) and eligibility from
-  :func:`policies.approvals.refusal_of_approver`, the same rule the guard applies on resume;
+  the given threads (or every thread, which grows with every run ever made) that the given
+  person may decide, by :func:`refusal_for`: :func:`policies.approvals.refusal_of_approver`,
+  the same rule the guard applies on resume (for a graph's tests; a deployment has the index);
 - :func:`decide` validates answers **before** ``Command(resume=...)``: a malformed answer, one
   for a request that is not pending, a response the request does not allow, edited arguments
   that do not fit the action, or a person who may not decide raises
@@ -83,8 +85,17 @@ def outstanding(graph: Pregel[Any, Any, Any, Any], thread_id: str) -> list[Pendi
 
 def requests_in(snapshot: StateSnapshot, thread_id: str) -> list[PendingApproval]:
     """:func:`outstanding` of a snapshot read with ``subgraphs=True``."""
+    return requests_of(_walk(snapshot), thread_id)
+
+
+def requests_of(interrupts: Iterable[tuple[str, Any]], thread_id: str) -> list[PendingApproval]:
+    """The approval requests among (interrupt id, value) pairs, each once, in order.
+
+    The pairs come from a snapshot's tasks, or from a run's ``__interrupt__`` as ``invoke``
+    returns it (the index of waiting requests is written from that, without a state read).
+    """
     found: dict[str, PendingApproval] = {}
-    for interrupt_id, value in _walk(snapshot):
+    for interrupt_id, value in interrupts:
         if interrupt_id in found:
             continue
         try:
@@ -105,7 +116,8 @@ def all_threads(checkpointer: BaseCheckpointSaver[Any]) -> list[str]:
     return list(seen)
 
 
-def _refusal(request: ApprovalRequest, by: DecidedBy, directory: Directory) -> str | None:
+def refusal_for(request: ApprovalRequest, by: DecidedBy, directory: Directory) -> str | None:
+    """:func:`~policies.approvals.refusal_of_approver` of a request as its payload states it."""
     subject = request.subject
     student = subject.get("student")
     return refusal_of_approver(
@@ -147,7 +159,7 @@ def pending_approvals(
         pending
         for thread_id in (all_threads(checkpointer) if threads is None else threads)
         for pending in outstanding(graph, thread_id)
-        if _refusal(pending.request, by, directory) is None
+        if refusal_for(pending.request, by, directory) is None
     ]
 
 
@@ -176,7 +188,7 @@ def _checked(pending: PendingApproval, value: Any, directory: Directory) -> dict
                 f"{'.'.join(str(p) for p in e['loc']) or 'args'}: {e['msg']}" for e in exc.errors()
             )
             raise ValidationFailed(f"edited arguments do not fit the action: {problems}") from None
-    refusal = _refusal(request, decision.by, directory)
+    refusal = refusal_for(request, decision.by, directory)
     if refusal:
         raise ValidationFailed(
             f"{decision.by.actor} may not decide request {request.id}: {refusal}"

@@ -14,6 +14,8 @@ the resume value, validated so that a malformed answer is refused with a clear m
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -22,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
 
 from core.errors import ValidationFailed
 from policies.rbac import Approval, Principal, Role
-from policies.scope import Directory, Subject
+from policies.scope import ApproverDirectory, Directory, Subject
 
 
 class Approver(StrEnum):
@@ -210,6 +212,20 @@ def parse_decision(value: Any) -> Approve | Edit | Reject | Comment:
         ) from None
 
 
+APPROVING_ROLE: dict[Approver, Role] = {
+    Approver.INSTRUCTOR_OF_RECORD: Role.INSTRUCTOR,
+    Approver.STUDENT_ADVISOR: Role.ADVISOR,
+    Approver.REGISTRAR: Role.REGISTRAR,
+}
+"""The one role that decides each kind of request (a person of another role decides none)."""
+
+_ONLY = {
+    Approver.REGISTRAR: "only a registrar may approve this action",
+    Approver.INSTRUCTOR_OF_RECORD: "only the section's instructor of record may approve this grade",
+    Approver.STUDENT_ADVISOR: "only the student's advisor may approve this action",
+}
+
+
 def refusal_of_approver(
     approver: Approver,
     by: DecidedBy,
@@ -224,29 +240,114 @@ def refusal_of_approver(
         return "no one may approve their own request or one made on their behalf"
     if by.pidm is not None and by.pidm == subject.student:
         return "no one may approve an action about their own record"
+    if by.role is not APPROVING_ROLE[approver]:
+        return _ONLY[approver]
     match approver:
-        case Approver.REGISTRAR:
-            if by.role is not Role.REGISTRAR:
-                return "only a registrar may approve this action"
         case Approver.INSTRUCTOR_OF_RECORD:
             if (
-                by.role is not Role.INSTRUCTOR
-                or by.pidm is None
+                by.pidm is None
                 or subject.term is None
                 or subject.crn is None
                 or not directory.is_primary_instructor(by.pidm, subject.term, subject.crn)
             ):
-                return "only the section's instructor of record may approve this grade"
+                return _ONLY[approver]
         case Approver.STUDENT_ADVISOR:
             if (
-                by.role is not Role.ADVISOR
-                or by.pidm is None
+                by.pidm is None
                 or subject.student is None
                 or subject.term is None
                 or not directory.is_advisor_of(by.pidm, subject.student, subject.term)
             ):
-                return "only the student's advisor may approve this action"
+                return _ONLY[approver]
     return None
+
+
+def approver_of_role(role: Role) -> Approver | None:
+    """The kind of request a person of ``role`` decides, if any."""
+    return next((a for a, approving in APPROVING_ROLE.items() if approving is role), None)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The requests a person may decide, as sets a query can filter by before the final check.
+
+    ``approver`` is the one kind of request their role decides. ``subjects`` is None when
+    every request of that kind is theirs (a registrar); otherwise it maps each term asked
+    about to the students (an advisor's advisees) or the CRNs (an instructor's sections of
+    record) they may decide for. The separation-of-duties exclusions come from ``by``. A
+    reach is only a narrowing: :func:`refusal_of_approver` still judges each listed request.
+    """
+
+    approver: Approver
+    by: DecidedBy
+    subjects: Mapping[str, frozenset[int] | frozenset[str]] | None = None
+
+
+@dataclass(frozen=True)
+class ReachDirectory:
+    """A :class:`Directory` answering from a reach's sets what they hold, the rest from Banner.
+
+    The final :func:`refusal_of_approver` over a listed page then asks Banner nothing per
+    request: the advisees or sections of record were read for this listing a moment ago.
+    """
+
+    reach: Reach
+    directory: Directory
+
+    def _known(self, approver: Approver, pidm: int, term: str) -> frozenset[Any] | None:
+        reach = self.reach
+        if reach.approver is not approver or reach.by.pidm != pidm or reach.subjects is None:
+            return None
+        return reach.subjects.get(term)
+
+    def is_advisor_of(self, advisor_pidm: int, student_pidm: int, term: str) -> bool:
+        """From the reach's advisees of the term when it holds them."""
+        known = self._known(Approver.STUDENT_ADVISOR, advisor_pidm, term)
+        if known is None:
+            return self.directory.is_advisor_of(advisor_pidm, student_pidm, term)
+        return student_pidm in known
+
+    def is_primary_instructor(self, pidm: int, term: str, crn: str) -> bool:
+        """From the reach's sections of record of the term when it holds them."""
+        known = self._known(Approver.INSTRUCTOR_OF_RECORD, pidm, term)
+        if known is None:
+            return self.directory.is_primary_instructor(pidm, term, crn)
+        return crn in known
+
+    def teaches(self, instructor_pidm: int, term: str, crn: str) -> bool:
+        """Banner's answer (a reach holds no assignments)."""
+        return self.directory.teaches(instructor_pidm, term, crn)
+
+    def teaches_student(self, instructor_pidm: int, student_pidm: int, term: str) -> bool:
+        """Banner's answer (a reach holds no rosters)."""
+        return self.directory.teaches_student(instructor_pidm, student_pidm, term)
+
+    def on_roster(self, student_pidm: int, term: str, crn: str) -> bool:
+        """Banner's answer (a reach holds no rosters)."""
+        return self.directory.on_roster(student_pidm, term, crn)
+
+
+def reach_of(by: DecidedBy, terms: Iterable[str], directory: ApproverDirectory) -> Reach | None:
+    """What ``by`` may decide among requests of ``terms``; None when nothing (another role).
+
+    ``terms`` are those of the waiting requests of ``by``'s kind: the relationships are read
+    once per term from Banner, never once per request.
+    """
+    approver = approver_of_role(by.role)
+    if approver is None:
+        return None
+    if approver is Approver.REGISTRAR:
+        return Reach(approver, by)
+    if by.pidm is None:
+        return None
+    pidm = by.pidm
+    subjects: dict[str, frozenset[int] | frozenset[str]] = {
+        term: frozenset(directory.advisees(pidm, term))
+        if approver is Approver.STUDENT_ADVISOR
+        else frozenset(directory.sections_of_record(pidm, term))
+        for term in terms
+    }
+    return Reach(approver, by, subjects)
 
 
 def expired(created_at: datetime, now: datetime, settings: ApprovalSettings) -> bool:

@@ -11,7 +11,7 @@ Relationships are looked up in Banner through :class:`BannerDirectory`, the read
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -45,6 +45,22 @@ class Directory(Protocol):
         ...
 
 
+class ApproverDirectory(Directory, Protocol):
+    """A :class:`Directory` that can also list whom a person may decide for, per term.
+
+    Listing approval requests filters by these sets in SQL instead of asking
+    :meth:`Directory.is_advisor_of` once per waiting request.
+    """
+
+    def advisees(self, advisor_pidm: int, term: str) -> Collection[int]:
+        """SGRADVR: the students the person advises in the term."""
+        ...
+
+    def sections_of_record(self, pidm: int, term: str) -> Collection[str]:
+        """SIRASGN: CRNs of the term whose instructor of record is the person."""
+        ...
+
+
 @dataclass(frozen=True)
 class BannerDirectory:
     """:class:`Directory` answered by the Banner read tools."""
@@ -54,6 +70,14 @@ class BannerDirectory:
     def is_advisor_of(self, advisor_pidm: int, student_pidm: int, term: str) -> bool:
         """SGRADVR effective for the term."""
         return reads.is_advisor_of(self.engine, advisor_pidm, student_pidm, term)
+
+    def advisees(self, advisor_pidm: int, term: str) -> Collection[int]:
+        """SGRADVR effective for the term, every student of the person."""
+        return reads.advisees_of(self.engine, advisor_pidm, term)
+
+    def sections_of_record(self, pidm: int, term: str) -> Collection[str]:
+        """The term's sections whose primary SIRASGN row is the person's."""
+        return reads.sections_of_record(self.engine, pidm, term)
 
     def teaches(self, instructor_pidm: int, term: str, crn: str) -> bool:
         """SIRASGN for the section."""

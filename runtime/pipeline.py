@@ -7,27 +7,36 @@ the audit trail, the graph dependencies, the store of pseudonym vaults and the r
 :func:`agents.run.run_event` with the configured checkpointer; :class:`VaultedApprovalQueue`
 resumes paused runs for the API. Both use the run thread's vault from :class:`VaultStore`,
 so an outreach drafted in a worker can be re-identified when the API resumes it elsewhere, and
-both record the run's outcome and person exceptions for the dashboard, or index the run as
-paused (the ledger's ``paused_runs``, all the approval queue reads). A worker's run that
-finished keeps no vault: nothing will ask for its pseudonyms again.
+both record the run's outcome and person exceptions for the dashboard, or index the run and the
+requests it waits on as paused (the ledger's ``paused_runs`` and ``pending_approvals``, all the
+approval queue lists from). A worker's run that finished keeps no vault: nothing will ask for
+its pseudonyms again.
 
-Opening a worker's handler or the API's queue first fills the paused-run index from the
-checkpointer if the ledger says it is due (a database from before the index: one walk of every
-thread, once; a new database: an empty walk).
+Opening a worker's handler or the API's queue first fills those indexes from the checkpointer
+if the ledger says it is due (a database from before the indexes: one walk of every thread,
+once; from before ``pending_approvals`` only: a walk of the paused threads; a new database: an
+empty walk).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
 
-from agents.approvals import PendingApproval, all_threads, decide, requests_in, state_of
+from agents.approvals import (
+    PendingApproval,
+    all_threads,
+    decide,
+    requests_in,
+    requests_of,
+    state_of,
+)
 from agents.checkpoints import open_checkpointer
 from agents.deps import GraphDeps
 from agents.events import Event
@@ -45,8 +54,9 @@ from policies.pii.redactor import Redactor
 from policies.rbac import Principal
 from policies.scope import BannerDirectory
 from runtime.api.queue import GraphApprovalQueue
+from runtime.approval_index import ApprovalIndex
 from runtime.draft_log import SqlDraftLog
-from runtime.ledger import RunLedger
+from runtime.ledger import Paused, RunLedger
 from runtime.vaults import VaultStore
 from runtime.worker import Outcome as WorkOutcome
 from tools.canvas.client import CanvasClient
@@ -141,15 +151,25 @@ class Pipeline:
     def record_state(self, graph: Router, thread: str) -> None:
         """:meth:`record` from the thread's checkpointed state (after a resume)."""
         snapshot = state_of(graph, thread)
-        self.record(thread, snapshot.values, paused=bool(requests_in(snapshot, thread)))
+        self.record(thread, snapshot.values, waiting=requests_in(snapshot, thread))
 
-    def record(self, thread: str, values: Mapping[str, Any], *, paused: bool | None = None) -> None:
+    def record(
+        self,
+        thread: str,
+        values: Mapping[str, Any],
+        *,
+        waiting: Sequence[PendingApproval] | None = None,
+    ) -> None:
         """Keep the run's outcome and person exceptions in the ledger, or index it as paused.
 
-        ``paused``: whether the run waits for a person; None reads it from the run's result
-        (``__interrupt__``, as ``invoke`` and :func:`agents.run.run_event` return it).
+        ``waiting``: the requests the run waits on; None reads them from the run's result
+        (``__interrupt__``, as ``invoke`` and :func:`agents.run.run_event` return it), so the
+        index of waiting requests is written without reading the state back.
         """
-        waiting = bool(values.get("__interrupt__")) if paused is None else paused
+        interrupts = values.get("__interrupt__") or ()
+        if waiting is None:
+            waiting = requests_of(((i.id, i.value) for i in interrupts), thread)
+        paused = bool(waiting) or bool(interrupts)
         if values.get("outcome"):  # the run ended: this also takes it out of the paused index
             self.ledger.record(
                 thread,
@@ -157,21 +177,22 @@ class Pipeline:
                 Outcome.model_validate(values["outcome"]),
                 [PersonException.model_validate(e) for e in values.get("exceptions") or ()],
             )
-        elif not waiting:
+        elif not paused:
             self.ledger.unpaused(thread)
-        if waiting:
-            self.ledger.paused(thread, _kind(values))
+        if paused:
+            self.ledger.paused(thread, _kind(values), waiting)
 
     def backfill_paused(self, graph: Router) -> None:
-        """Fill the ledger's paused-run index from ``graph``'s checkpointer, if that is due."""
+        """Fill the ledger's indexes of paused runs and their requests, if that is due."""
         checkpointer = graph.checkpointer
 
-        def found() -> Iterator[tuple[str, str | None]]:
+        def found(threads: list[str] | None) -> Iterator[Paused]:
             assert checkpointer is not None and not isinstance(checkpointer, bool)
-            for thread in all_threads(checkpointer):
+            for thread in all_threads(checkpointer) if threads is None else threads:
                 snapshot = state_of(graph, thread)
-                if requests_in(snapshot, thread):
-                    yield thread, _kind(snapshot.values)
+                requests = requests_in(snapshot, thread)
+                if requests:
+                    yield thread, _kind(snapshot.values), requests
 
         started = time.perf_counter()
         indexed = self.ledger.backfill_paused(found)
@@ -261,9 +282,10 @@ def handler() -> AgentHandler:
 class VaultedApprovalQueue(GraphApprovalQueue):
     """The API's queue of paused runs: resumes with the thread's vault and records the outcome.
 
-    Give it ``paused=pipeline.ledger.paused_threads`` (as :func:`approval_queue` does) so that
-    listing reads the paused-run index; a resume keeps that index right through
-    :meth:`Pipeline.record_state` (removed when the run ends, kept when it pauses again).
+    Give it ``index=ApprovalIndex(pipeline.app_engine)`` (as :func:`approval_queue` does) so
+    that listing is one query of the waiting requests; a resume keeps that index right through
+    :meth:`Pipeline.record_state` (the answered request removed, the run's still-waiting ones
+    kept, everything removed when the run ends).
     """
 
     pipeline: Pipeline | None = None
@@ -295,7 +317,7 @@ def approval_queue(settings: Settings) -> Iterator[VaultedApprovalQueue]:
                 graph,
                 saver,
                 BannerDirectory(pipeline.banner),
-                paused=pipeline.ledger.paused_threads,
+                index=ApprovalIndex(pipeline.app_engine),
                 pipeline=pipeline,
             )
     finally:

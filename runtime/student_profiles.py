@@ -98,7 +98,8 @@ class ProfileService:
     audit: AuditLog
     fields: ProfileFields
     canvas: Callable[[], CanvasClient]
-    approvals: Callable[[], Iterable[ApprovalRequest]]
+    approvals: Callable[[int], Iterable[ApprovalRequest]]
+    """The outstanding approval requests about a student (an index query, not a listing)."""
     cases: CaseSource = field(default_factory=NoCases)
     refresh_every: float = 60.0
     clock: Callable[[], datetime] = utcnow
@@ -233,8 +234,7 @@ class ProfileService:
                     created_at=r.created_at,
                     expires_at=r.expires_at,
                 )
-                for r in self.approvals()
-                if r.subject.get("student") is not None and int(r.subject["student"] or 0) == pidm
+                for r in self.approvals(pidm)
             ]
             if Part.APPROVALS in parts
             else []

@@ -201,7 +201,7 @@ def create_app(
                         audit=audit_log,
                         fields=profile_fields,
                         canvas=canvas,
-                        approvals=lambda: [p.request for p in queue.pending()],
+                        approvals=lambda pidm: [p.request for p in queue.about(pidm)],
                     ),
                 )
                 yield

@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Self
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from policies.approvals import ApprovalRequest, Approver
 from runtime.api.auth import Approver as ApproverCaller
-from runtime.api.queue import ApprovalDesk, ResponseType
+from runtime.api.queue import DEFAULT_PAGE, MAX_PAGE, ApprovalDesk, ResponseType
 from runtime.api.services import Deps
 
 router = APIRouter(prefix="/api/approvals", tags=["approvals"])
@@ -106,11 +106,41 @@ class DecisionResult(BaseModel):
     detail: str
 
 
-@router.get("", summary="Requests the caller may decide", response_model=list[ApprovalSummary])
-async def list_approvals(deps: Deps, caller: ApproverCaller) -> list[ApprovalSummary]:
-    """Only requests the caller is the approver of (advisor, instructor of record, registrar)."""
-    requests = await run_in_threadpool(deps.desk.for_caller, caller)
-    return [ApprovalSummary.of(r, deps.desk) for r in requests]
+@router.get(
+    "",
+    summary="Requests the caller may decide, oldest first, by pages",
+    response_model=list[ApprovalSummary],
+    responses={
+        200: {
+            "headers": {
+                "Link": {"description": 'The next page, `<...?cursor=...>; rel="next"`.'},
+                "X-Next-Cursor": {"description": "The next page's cursor (absent on the last)."},
+            }
+        },
+        422: {},
+    },
+)
+async def list_approvals(
+    request: Request,
+    response: Response,
+    deps: Deps,
+    caller: ApproverCaller,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+) -> list[ApprovalSummary]:
+    """Only requests the caller is the approver of (advisor, instructor of record, registrar).
+
+    The body stays a plain list (the dashboard and scripts read it so); the next page is in
+    the ``Link`` header (RFC 8288) and ``X-Next-Cursor``. A page may hold fewer than ``limit``
+    requests and still have a next one: every listed request is judged by the guard's rule.
+    """
+    page = await run_in_threadpool(lambda: deps.desk.page(caller, limit=limit, cursor=cursor))
+    if page.next is not None:
+        token = page.next.encode()
+        following = request.url.include_query_params(limit=limit, cursor=token)
+        response.headers["Link"] = f'<{following}>; rel="next"'
+        response.headers["X-Next-Cursor"] = token
+    return [ApprovalSummary.of(p.request, deps.desk) for p in page.items]
 
 
 def detail_of(deps: Deps, request: ApprovalRequest) -> ApprovalDetail:

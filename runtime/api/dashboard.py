@@ -45,7 +45,7 @@ from runtime.api.auth import (
     verifier,
 )
 from runtime.api.events import list_page
-from runtime.api.queue import OutOfScope, RequestExpired
+from runtime.api.queue import DEFAULT_PAGE, OutOfScope, RequestExpired
 from runtime.api.services import Deps, Services
 from runtime.inbox import Status
 from runtime.ledger import RunLedger
@@ -56,6 +56,8 @@ SESSION_COOKIE = "bca_session"
 LOGIN_CSRF_COOKIE = "bca_login_csrf"
 COOKIE_PATH = "/dashboard"
 ARG_PREFIX = "arg:"
+QUEUE_PAGE = DEFAULT_PAGE
+"""Cards on the approvals page: the oldest this many; decided ones make room for the next."""
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"], include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
@@ -243,10 +245,16 @@ async def home(request: Request, deps: Deps, person: Person) -> Response:
     return await _queue(request, deps, person)
 
 
-def _cards(deps: Services, person: Principal) -> list[dict[str, Any]]:
-    """Each request the person may decide, with its detail and the student's name."""
+def _cards(deps: Services, person: Principal) -> tuple[list[dict[str, Any]], bool]:
+    """The oldest page of requests the person may decide, and whether more wait after it.
+
+    Each card holds the request's detail and the student's name; one page of
+    :data:`QUEUE_PAGE`, so a busy approver's queue renders in bounded time.
+    """
     cards = []
-    for request in deps.desk.for_caller(person):
+    page = deps.desk.page(person, limit=QUEUE_PAGE)
+    for pending in page.items:
+        request = pending.request
         student = request.subject.get("student")
         cards.append(
             {
@@ -257,7 +265,7 @@ def _cards(deps: Services, person: Principal) -> list[dict[str, Any]]:
                 "fields": _fields(request),
             }
         )
-    return cards
+    return cards, page.next is not None
 
 
 def _fields(request: ApprovalRequest) -> list[dict[str, Any]]:
@@ -285,9 +293,11 @@ async def _queue(
     error: str | None = None,
     code: int = status.HTTP_200_OK,
 ) -> HTMLResponse:
-    cards = await run_in_threadpool(_cards, deps, person)
+    cards, more = await run_in_threadpool(_cards, deps, person)
     done = request.query_params.get("done")
-    return _render(request, deps, person, "queue.html", code, cards=cards, error=error, done=done)
+    return _render(
+        request, deps, person, "queue.html", code, cards=cards, more=more, error=error, done=done
+    )
 
 
 def _coerce(original: Any, text: str) -> Any:

@@ -18,6 +18,7 @@ from core.clock import utcnow
 from core.db import make_engine
 from policies.audit import audit_events
 from policies.rbac import Role
+from runtime.approval_index import Page
 from runtime.draft_log import SqlDraftLog
 from runtime.inbox import Inbox
 from tests.api.conftest import ON_THIS_HOST, TERM
@@ -52,6 +53,18 @@ def test_health_is_503_naming_a_dead_banner_and_broker(settings, desk):
 
 class _EmptyQueue:
     def pending(self, approver=None):
+        return []
+
+    def page(self, approver, *, limit, after=None):
+        return Page([], None)
+
+    def find(self, request_id):
+        return None
+
+    def count(self):
+        return 0
+
+    def about(self, student):
         return []
 
     def resume(self, pending, answer):

@@ -1,9 +1,8 @@
-"""The paused-run index: listing reads only the threads that wait, a resume takes its thread out,
-and a database from before the index gets it filled once from the checkpointer.
+"""The paused-run index and its requests: listing reads no checkpoint, a resume takes its request
+out, and a database from before an index gets it filled once from the checkpointer.
 
 Finished runs pile up in a real SQLite checkpointer next to a few paused ones; ``get_state`` is
-counted per thread, so a listing that still walked every thread fails here, not only in a
-benchmark.
+counted per thread, so a listing that still read threads fails here, not only in a benchmark.
 """
 
 from __future__ import annotations
@@ -24,9 +23,18 @@ from core.settings import Settings
 from policies.approvals import ApprovalRequest
 from policies.rbac import Role
 from policies.scope import BannerDirectory
-from runtime.ledger import metadata, person_exceptions, run_outcomes
+from runtime.approval_index import ApprovalIndex
+from runtime.ledger import (
+    REQUESTS_BACKFILL,
+    ledger_backfills,
+    metadata,
+    pending_approvals,
+    person_exceptions,
+    run_outcomes,
+)
 from runtime.pipeline import Pipeline, VaultedApprovalQueue
 from tests.api.conftest import People, build_graph, outreach_request
+from tests.api.test_chat_pages import signed_in
 
 FINISHED = 120
 
@@ -93,7 +101,7 @@ def _ids(response: Any) -> set[str]:
     return {item["id"] for item in response.json()}
 
 
-def test_listing_reads_only_paused_threads_and_a_resume_leaves_the_index(
+def test_listing_reads_no_thread_and_a_resume_leaves_the_index(
     settings: Settings, banner: Engine, people: People, pipeline: Pipeline, store: Store, token
 ):
     for thread, result in store.results.items():  # as the worker records a paused run
@@ -104,7 +112,7 @@ def test_listing_reads_only_paused_threads_and_a_resume_leaves_the_index(
         store.graph,
         store.graph.checkpointer,
         BannerDirectory(banner),
-        paused=pipeline.ledger.paused_threads,
+        index=ApprovalIndex(pipeline.app_engine),
         pipeline=pipeline,
     )
     mine, mine_too, theirs = store.requests
@@ -115,10 +123,11 @@ def test_listing_reads_only_paused_threads_and_a_resume_leaves_the_index(
         assert _ids(client.get("/api/approvals", headers=token(Role.ADVISOR, people.other))) == {
             theirs.id
         }
-        assert store.calls and set(store.calls) <= store.paused  # no finished thread was read
-        page = client.get("/dashboard", headers=advisor)
-        assert page.status_code == 200
-        assert set(store.calls) <= store.paused
+        assert store.calls == []  # listed from the index of requests alone
+        signed_in(client, settings, Role.ADVISOR, str(people.advisor))
+        page = client.get("/dashboard")
+        assert page.status_code == 200 and f'id="approval-{mine.id}"' in page.text
+        assert store.calls == []
 
         answered = client.post(
             f"/api/approvals/{mine.id}/decision", json={"type": "approve"}, headers=advisor
@@ -127,9 +136,14 @@ def test_listing_reads_only_paused_threads_and_a_resume_leaves_the_index(
         decision = store.graph.get_state(_config(_thread(mine))).values["decision"]
         assert decision["type"] == "approve" and decision["request_id"] == mine.id
         assert set(pipeline.ledger.paused_threads()) == {_thread(mine_too), _thread(theirs)}
+        assert ApprovalIndex(pipeline.app_engine).get(mine.id) is None
         store.calls.clear()
         assert _ids(client.get("/api/approvals", headers=advisor)) == {mine_too.id}
-        assert set(store.calls) == {_thread(mine_too), _thread(theirs)}
+        assert store.calls == []
+        again = client.post(
+            f"/api/approvals/{mine.id}/decision", json={"type": "approve"}, headers=advisor
+        )
+        assert again.status_code == 404
 
 
 def test_a_run_that_pauses_again_stays_indexed_and_one_with_an_outcome_leaves(
@@ -170,6 +184,26 @@ def test_an_older_database_gets_its_paused_runs_indexed_once(
         assert not pipeline.ledger.backfill_due()
     finally:
         pipeline.dispose()
+
+
+def test_a_database_with_paused_runs_but_no_request_index_reads_only_its_paused_threads(
+    settings: Settings, pipeline: Pipeline, store: Store
+):
+    for thread in store.paused:
+        pipeline.ledger.paused(thread, None)  # as a worker from before the request index did
+    pipeline.ledger.paused("done-0", None)  # left behind: it finished long ago
+    with pipeline.app_engine.begin() as conn:
+        conn.execute(pending_approvals.delete())
+        conn.execute(ledger_backfills.delete())
+        conn.execute(ledger_backfills.insert(), {"name": REQUESTS_BACKFILL})
+    store.calls.clear()
+    pipeline.backfill_paused(store.graph)
+    assert set(store.calls) == store.paused | {"done-0"}  # never a walk of all 123 threads
+    assert set(pipeline.ledger.paused_threads()) == store.paused
+    index = ApprovalIndex(pipeline.app_engine)
+    assert index.count() == 3
+    assert {index.get(r.id).thread_id for r in store.requests} == store.paused  # type: ignore[union-attr]
+    assert not pipeline.ledger.backfill_due()
 
 
 def test_a_new_database_index_is_filled_by_an_empty_walk(settings: Settings):

@@ -31,6 +31,7 @@ from agents.events import Event
 from app import create_app
 from core.db import make_engine
 from core.settings import Settings
+from runtime.approval_index import Page
 from runtime.bus import BusWorker, Topology
 from runtime.inbox import Inbox, Status
 from runtime.intake.bep import BepConfig, BepConsumer
@@ -280,6 +281,18 @@ def test_bep_consumer_survives_a_broker_outage(
 
 class _NoApprovals:
     def pending(self, approver: Any = None) -> list[Any]:
+        return []
+
+    def page(self, approver: Any, *, limit: int, after: Any = None) -> Page:
+        return Page([], None)
+
+    def find(self, request_id: str) -> None:
+        return None
+
+    def count(self) -> int:
+        return 0
+
+    def about(self, student: int) -> list[Any]:
         return []
 
     def resume(self, pending: Any, answer: Any) -> Any:

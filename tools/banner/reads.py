@@ -206,6 +206,13 @@ def sections_taught_by(db: Db, pidm: int, term: str) -> list[str]:
         return [row.crn for row in conn.execute(queries.sections_taught(pidm, term))]
 
 
+def sections_of_record(db: Db, pidm: int, term: str) -> list[str]:
+    """CRNs of a term whose instructor of record (primary SIRASGN row) is this person."""
+    with connection(db) as conn:
+        stmt = queries.sections_taught(pidm, term, primary=True)
+        return [row.crn for row in conn.execute(stmt)]
+
+
 def teaches(db: Db, pidm: int, term: str, crn: str) -> bool:
     """Whether a person is assigned to teach the section."""
     with connection(db) as conn:

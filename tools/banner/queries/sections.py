@@ -154,12 +154,20 @@ def section_instructors(term: str, crn: str) -> AnySelect:
 
 
 @statement(pidm=2001, term="202610", crn=None)
-def sections_taught(pidm: int, term: str, crn: str | None = None) -> AnySelect:
-    """CRNs a person is assigned to teach in a term (optionally: just this CRN)."""
+def sections_taught(
+    pidm: int, term: str, crn: str | None = None, *, primary: bool = False
+) -> AnySelect:
+    """CRNs a person is assigned to teach in a term.
+
+    ``crn`` narrows it to that section; ``primary`` to sections where the person is the
+    instructor of record (SIRASGN_PRIMARY_IND = 'Y').
+    """
     stmt = (
         select(sirasgn.c.sirasgn_crn.label("crn"))
         .where(sirasgn.c.sirasgn_pidm == pidm, sirasgn.c.sirasgn_term_code == term)
         .distinct()
         .order_by(sirasgn.c.sirasgn_crn)
     )
+    if primary:
+        stmt = stmt.where(yes(sirasgn.c.sirasgn_primary_ind))
     return stmt if crn is None else stmt.where(sirasgn.c.sirasgn_crn == crn)

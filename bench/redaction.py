@@ -4,7 +4,7 @@ The process pins itself to one core (Linux) so the figures are per core.
 Human lines first; the last line is one JSON object. ``guard_overhead_p50_ms`` is filled in
 by ``policies.guard_bench.guard_overhead()`` when that module exists, else null.
 
-    .venv/bin/python bench/redaction.py [--messages N] [--records N]
+    .venv/bin/python bench/redaction.py [--messages N] [--records N] [--no-gazetteer]
 """
 
 from __future__ import annotations
@@ -59,12 +59,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--records", type=int, default=20000)
+    parser.add_argument("--no-gazetteer", action="store_true", help="the redactor without it")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
     t0 = time.perf_counter()
-    redactor = Redactor(load_directory_names())
+    redactor = Redactor(load_directory_names(), use_gazetteer=not args.no_gazetteer)
     print(f"engine ready in {time.perf_counter() - t0:.2f}s (NER: {redactor.ner_enabled})")
     redactor.redact_texts(_messages(200), PseudonymVault())  # warm-up
 
@@ -85,6 +86,7 @@ def main() -> None:
         "free_text_msgs_per_s": round(msg_rate, 1),
         "structured_records_per_s": round(rec_rate, 1),
         "ner_enabled": redactor.ner_enabled,
+        "gazetteer": not args.no_gazetteer,
         "cores": 1,
         **_guard_figures(),
     }))  # fmt: skip

@@ -146,6 +146,11 @@ class Settings(BaseSettings):
     banner_id_pattern: str = Field(
         r"[A@]\d{8}", description="Regular expression of the institution's Banner IDs."
     )
+    pii_name_gazetteer: bool = Field(
+        True,
+        description="Redact names beyond the SPRIDEN directory with the names-dataset gazetteer "
+        "and context rules (titles, 'met with', signatures), besides spaCy NER.",
+    )
     ops_access: Literal["loopback", "token", "open"] = Field(
         "loopback",
         description="Who may read /metrics, /docs and /openapi.json: clients on this host or an "

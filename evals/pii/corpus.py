@@ -24,6 +24,9 @@ class GoldSpan(BaseModel):
     in_directory: bool = Field(
         False, description="For PERSON: the person is in the SPRIDEN directory the eval loads."
     )
+    part: str | None = Field(
+        None, description="For PERSON tokens of the unseen corpus: 'given' or 'surname'."
+    )
 
 
 class LabelledText(BaseModel):
@@ -33,6 +36,11 @@ class LabelledText(BaseModel):
     kind: str = Field(description="advising_note, chat, canvas_comment, tool_output, email...")
     text: str
     entities: list[GoldSpan]
+    negatives: list[GoldSpan] = Field(
+        default_factory=list,
+        description="Look-alikes that are not personal data (course titles, buildings, months):"
+        " a prediction overlapping one is a false positive worth counting on its own.",
+    )
 
 
 def load_corpus(path: Path = CORPUS_PATH) -> list[LabelledText]:

@@ -79,6 +79,7 @@ class Redactor:
         *,
         banner_id_pattern: str = DEFAULT_BANNER_ID_PATTERN,
         use_ner: bool = True,
+        use_gazetteer: bool = True,
         field_rules: FieldRules | None = None,
         batch_size: int = 128,
         score_threshold: float = 0.5,
@@ -88,7 +89,10 @@ class Redactor:
             directory if isinstance(directory, NameDirectory) else NameDirectory(directory)
         )
         self._analyzer = build_analyzer(
-            self.directory, banner_id_pattern=banner_id_pattern, use_ner=use_ner
+            self.directory,
+            banner_id_pattern=banner_id_pattern,
+            use_ner=use_ner,
+            use_gazetteer=use_gazetteer,
         )
         self._anonymizer = AnonymizerEngine()  # type: ignore[no-untyped-call]
         self._rules = field_rules or FieldRules()
@@ -115,7 +119,12 @@ class Redactor:
             directory = load_directory(url)
         except BcaError as exc:
             directory, note = NameDirectory(()), f"name directory not loaded: {exc}"
-        redactor = cls(directory, banner_id_pattern=settings.banner_id_pattern, use_ner=use_ner)
+        redactor = cls(
+            directory,
+            banner_id_pattern=settings.banner_id_pattern,
+            use_ner=use_ner,
+            use_gazetteer=settings.pii_name_gazetteer,
+        )
         if note:
             redactor._notes.append(note)
         return redactor

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_VAR_DIR = Path("var")
@@ -41,6 +41,14 @@ class Settings(BaseSettings):
         "",
         description="LangGraph checkpoint store: a SQLite path or postgresql:// URL "
         "(empty: var/checkpoints.db).",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "WARNING", description="Level of the log lines every command writes to stderr."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log lines as text (a terminal) or one JSON object a line (a log store);"
+        " both carry the event id, never a name or identifier.",
     )
     canvas_url: str = Field(
         "http://127.0.0.1:8900", description="Base URL of Canvas (or the local simulator)."
@@ -217,6 +225,11 @@ class Settings(BaseSettings):
         " each with BCA_WORKER_THREADS threads, sharing the inbox. One process's threads share"
         " one interpreter lock, i.e. one core; 1 runs the worker inside the calling process.",
     )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _embedded_files_follow_the_var_dir(self) -> Settings:

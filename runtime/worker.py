@@ -34,6 +34,7 @@ from agents.events import Event
 from core.errors import ConfigurationError, ValidationFailed
 from core.settings import Settings
 from runtime.inbox import Inbox, InboxRecord, Status
+from runtime.logs import configure_logging, event_scope
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +115,11 @@ def process(inbox: Inbox, record: InboxRecord, handler: Handler) -> Status:
     except ValidationFailed as exc:
         return inbox.bury(record.event_id, str(exc))
     try:
-        outcome = handler.handle(event)
+        with event_scope(record.event_id):
+            outcome = handler.handle(event)
     except Exception as exc:  # a handler's bug must not kill the worker; it is recorded
-        log.exception("handler raised on %s", record.event_id)
+        with event_scope(record.event_id):
+            log.exception("handler raised")
         outcome = Outcome.retry(f"{type(exc).__name__}: {exc}")
     match outcome.status:
         case "done":
@@ -189,21 +192,6 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def configure_logging(level: int, banner_id_pattern: str | None = None) -> None:
-    """A worker process's logging: ``level`` to stderr, identifiers scrubbed, canvasapi quieter.
-
-    canvasapi logs every request and response at INFO with its URL, and our URLs carry SIS ids
-    (``sis_user_id:...``): student identifiers do not belong in an operations log, and at 50
-    events/s the lines cost CPU too. Whatever else reaches a log (a traceback quoting a Banner
-    ID, an e-mail in a Canvas error) is scrubbed where the record is made.
-    """
-    from policies.pii.logs import install_log_redaction  # Presidio: seconds, workers only
-
-    install_log_redaction(banner_id_pattern)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("canvasapi").setLevel(max(level, logging.WARNING))
-
-
 def _work(
     settings: Settings,
     make_handler: Callable[[], Handler],
@@ -238,7 +226,6 @@ def embedded_process(
     make_handler: Callable[[], Handler],
     threads: int,
     lease: timedelta,
-    log_level: int,
 ) -> None:
     """One process of :class:`EmbeddedWorkers`: its threads over the inbox until SIGTERM.
 
@@ -248,7 +235,7 @@ def embedded_process(
     yet; from then on it lets the event in hand finish.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    configure_logging(log_level, settings.banner_id_pattern)
+    configure_logging(settings.log_level, settings.log_format, settings.banner_id_pattern)
     stop = threading.Event()
 
     def graceful() -> None:
@@ -336,7 +323,6 @@ class EmbeddedWorkers:
     processes: int
     threads: int
     lease: timedelta = timedelta(minutes=10)
-    log_level: int = logging.WARNING
     group: ProcessGroup | None = None
 
     @classmethod
@@ -360,7 +346,6 @@ class EmbeddedWorkers:
             self.make_handler,
             self.threads,
             self.lease,
-            self.log_level,
         )
         self.group = ProcessGroup(target, self.processes)
         self.group.run(stop)

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import traceback
+from functools import cache
 from typing import Any
 
+from policies.pii.gazetteer import GazetteerRecognizer
 from policies.pii.models import PiiType
 from policies.pii.patterns import (
     DEFAULT_BANNER_ID_PATTERN,
@@ -31,9 +33,16 @@ from policies.pii.patterns import (
 
 
 class IdentifierScrubber:
-    """Replaces each structured identifier in a text by its kind (logs keep no pseudonyms)."""
+    """Replaces each structured identifier in a text by its kind (logs keep no pseudonyms).
 
-    def __init__(self, banner_id_pattern: str = DEFAULT_BANNER_ID_PATTERN) -> None:
+    ``names`` adds the name gazetteer's finds as ``<PERSON>``: too slow for every log line
+    (tens of microseconds more), right for texts kept for good, such as the error an inbox
+    row stores (a Canvas 400 may quote a user's name; exceptions are rare).
+    """
+
+    def __init__(
+        self, banner_id_pattern: str = DEFAULT_BANNER_ID_PATTERN, *, names: bool = False
+    ) -> None:
         self._recognizers: list[RegexRecognizer] = [
             EmailRecognizer(),
             SsnRecognizer(),
@@ -41,13 +50,16 @@ class IdentifierScrubber:
             BannerIdRecognizer(banner_id_pattern),
             PidmRecognizer(),
         ]
+        self._names = GazetteerRecognizer() if names else None
 
     def scrub(self, text: str) -> str:
         """``text`` with every identifier span replaced; overlaps go to the earliest, longest."""
-        spans: list[tuple[int, int, PiiType]] = sorted(
-            ((start, end, r.entity) for r in self._recognizers for start, end, _ in r.find(text)),
-            key=lambda span: (span[0], -span[1]),
-        )
+        found = [
+            (start, end, r.entity) for r in self._recognizers for start, end, _ in r.find(text)
+        ]
+        if self._names is not None:
+            found += [(start, end, PiiType.PERSON) for start, end, _ in self._names.find(text)]
+        spans = sorted(found, key=lambda span: (span[0], -span[1]))
         if not spans:
             return text
         parts, at = [], 0
@@ -60,12 +72,23 @@ class IdentifierScrubber:
         return "".join(parts)
 
 
+@cache
+def with_names(banner_id_pattern: str = DEFAULT_BANNER_ID_PATTERN) -> IdentifierScrubber:
+    """The scrubber for tracebacks and stored failures, names included.
+
+    An exception quotes what it was given (a Canvas error, a row), names too, and is rare
+    enough to afford the gazetteer (loaded on first use).
+    """
+    return IdentifierScrubber(banner_id_pattern, names=True)
+
+
 def install_log_redaction(banner_id_pattern: str | None = None) -> None:
     """Make every log record of this process carry a scrubbed message (idempotent)."""
     previous = logging.getLogRecordFactory()
     if getattr(previous, "scrubber", None) is not None:
         return
-    scrubber = IdentifierScrubber(banner_id_pattern or DEFAULT_BANNER_ID_PATTERN)
+    pattern = banner_id_pattern or DEFAULT_BANNER_ID_PATTERN
+    scrubber = IdentifierScrubber(pattern)
 
     def scrubbed_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
@@ -76,7 +99,7 @@ def install_log_redaction(banner_id_pattern: str | None = None) -> None:
         record.msg, record.args = scrubber.scrub(message), None
         if record.exc_info and record.exc_info[1] is not None:
             lines = traceback.format_exception(*record.exc_info)
-            record.exc_text = scrubber.scrub("".join(lines).rstrip("\n"))
+            record.exc_text = with_names(pattern).scrub("".join(lines).rstrip("\n"))
         return record
 
     scrubbed_record.scrubber = scrubber  # type: ignore[attr-defined]

@@ -59,7 +59,12 @@ def _root(
     ] = False,
 ) -> None:
     """Banner and Canvas integration agents behind one policy guard."""
+    from core.settings import Settings
+    from runtime.logs import configure_logging
+
     _Flags.debug = debug
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format, settings.banner_id_pattern)
 
 
 for _area in (

@@ -292,6 +292,7 @@ def up(
                 host=host,
                 port=port,
                 log_level="warning",
+                log_config=None,  # uvicorn's lines go through this process's handler
             )
         )
         if not stop.is_set():

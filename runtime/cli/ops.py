@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import signal
 import threading
 from collections.abc import Awaitable, Callable
@@ -121,7 +120,6 @@ def _bus_process(
     from runtime.bus import BusWorker, Topology
     from runtime.worker import load_handler, worker_id
 
-    _logging()
     worker = BusWorker(
         _inbox(settings),
         load_handler(handler_spec),
@@ -140,12 +138,6 @@ async def _until_signalled(run: Callable[[asyncio.Event], Awaitable[None]]) -> N
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await run(stop)
-
-
-def _logging() -> None:
-    from runtime.worker import configure_logging
-
-    configure_logging(logging.INFO)
 
 
 def register(root: typer.Typer) -> None:
@@ -260,7 +252,6 @@ def worker(
         worker_id,
     )
 
-    _logging()
     settings = get_settings()
     inbox = _inbox(settings)
     stop = _stop_on_signals()
@@ -282,7 +273,7 @@ def worker(
     if not settings.broker_url:
         count = processes or settings.worker_processes
         make = partial(load_handler, handler)
-        workers = EmbeddedWorkers(settings, make, count, threads, lease, logging.INFO)
+        workers = EmbeddedWorkers(settings, make, count, threads, lease)
         workers.run(stop)
         return
     target = partial(_bus_process, settings, handler, prefetch, lease_seconds, queue_prefix)
@@ -303,7 +294,6 @@ def intake_bep() -> None:
     """
     from runtime.intake.bep import BepConsumer
 
-    _logging()
     settings = get_settings()
     if not settings.broker_url:
         raise ConfigurationError("set BCA_BROKER_URL to the RabbitMQ that BEP publishes to")
@@ -325,7 +315,6 @@ def intake_ethos(
     from runtime.intake.cursors import CursorStore
     from runtime.intake.ethos import EthosConfig, EthosPoller
 
-    _logging()
     settings, config = get_settings(), EthosConfig()
     if not config.url:
         raise ConfigurationError("set BCA_ETHOS_URL to the Ethos Integration base URL")
@@ -357,7 +346,6 @@ def intake_db_poll(
     from runtime.intake.cursors import CursorStore
     from runtime.intake.db_poller import DbPoller
 
-    _logging()
     settings = get_settings()
     banner = banner_engine(settings)
     inbox = _inbox(settings)

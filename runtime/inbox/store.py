@@ -27,6 +27,18 @@ from runtime.inbox.table import (
 )
 
 
+def redacted(reason: str) -> str:
+    """A failure's text as the inbox keeps it: no identifier, no name.
+
+    The row outlives the event by months and is read by operators who are not entitled to the
+    student's record: an exception quoting a Canvas error or a validation error quoting the
+    body (``input_value='jane.doe@...'``) would put one there. The event id leads to the rest.
+    """
+    from policies.pii.logs import with_names  # Presidio: seconds, on the first failure only
+
+    return with_names().scrub(reason)
+
+
 class Inbox:
     """Keyword-only operations on ``inbox_events`` for one app database."""
 
@@ -117,7 +129,7 @@ class Inbox:
             "raw_body": raw_body,
             "status": "dead",
             "attempts": 0,
-            "last_error": reason,
+            "last_error": redacted(reason),
             "next_attempt_at": now,
             "updated_at": now,
         }
@@ -151,6 +163,7 @@ class Inbox:
     ) -> tuple[InboxRecord, Status]:
         """Apply ``action`` to one row under a row lock; returns the row before and the status."""
         now = self._clock()
+        error = None if error is None else redacted(error)
         with self._write() as conn:
             row = conn.execute(LOCK_ROW, {"id": event_id}).one_or_none()
             if row is None:

@@ -155,6 +155,27 @@ def evaluate(redactor: Redactor, items: Sequence[LabelledText]) -> ScoreReport:
     return score(items, redactor.analyze_many([i.text for i in items]))
 
 
+CORPORA = ("old", "dev", "test")
+"""The project's own corpus, then the unseen corpus's dev and test splits."""
+
+
+def load(name: str) -> list[LabelledText]:
+    """The labelled texts of one of :data:`CORPORA`."""
+    return load_corpus() if name == "old" else load_split(name)
+
+
+def misses_table(report: ScoreReport) -> list[str]:
+    """One line per miss, false positive and look-alike hit (for dev or old, never test)."""
+    rows = (
+        ("missed", report.misses),
+        ("false positive", report.false_positives),
+        ("look-alike", report.negatives_hit),
+    )
+    return [
+        f"{label}: {r.id} {r.type} {json.dumps(r.value)}" for label, found in rows for r in found
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Score the default redactor on the old corpus and both unseen splits; print the tables."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -162,20 +183,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--no-gazetteer", action="store_true", help="the redactor without it")
     args = parser.parse_args(argv)
     redactor = Redactor(load_directory_names(), use_gazetteer=not args.no_gazetteer)
-    corpora = {"old": load_corpus(), "dev": load_split("dev"), "test": load_split("test")}
-    for name, items in corpora.items():
+    for name in CORPORA:
+        items = load(name)
         report = evaluate(redactor, items)
         print(f"== {name} ({len(items)} texts)\n{report.table()}")
-        if name not in args.misses:
-            continue
-        rows = (
-            ("missed", report.misses),
-            ("false positive", report.false_positives),
-            ("look-alike", report.negatives_hit),
-        )
-        for label, found in rows:
-            for row in found:
-                print(f"{label}: {row.id} {row.type} {json.dumps(row.value)}")
+        if name in args.misses:
+            print("\n".join(misses_table(report)))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import sys
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from typer._click import exceptions as click_errors  # Typer's vendored click
 from typer.core import TyperOption
@@ -124,6 +125,23 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+def _unexpected(exc: Exception) -> NoReturn:
+    """A bug or an outage: one line, or the traceback with ``--debug``."""
+    if _Flags.debug:
+        raise exc
+    _fail(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)", 1)
+
+
+def _bad_settings(exc: ValidationError) -> str:
+    """Which environment variable is wrong and why, for each one (pydantic's text names none)."""
+    problems = [
+        f"BCA_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']} (got {e['input']!r})"
+        if e["loc"] else e["msg"]
+        for e in exc.errors(include_url=False)
+    ]  # fmt: skip
+    return "; ".join(problems)
+
+
 def main() -> None:
     """Entry point: run the command; every failure ends as one line on stderr and an exit code."""
     _Flags.debug = False
@@ -141,8 +159,10 @@ def main() -> None:
         _fail("aborted", 1)
     except BcaError as exc:
         _fail(str(exc), exc.exit_code)
+    except ValidationError as exc:
+        if exc.title == "Settings":
+            _fail(_bad_settings(exc), 1)
+        _unexpected(exc)
     except Exception as exc:
-        if _Flags.debug:
-            raise
-        _fail(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)", 1)
+        _unexpected(exc)
     sys.exit(code if isinstance(code, int) else 0)

@@ -66,3 +66,17 @@ def test_missing_banner_is_a_note_not_an_error(tmp_path: Path) -> None:
     assert result.stdout == "<BANNER_ID_1>"
     assert "name directory not loaded" in result.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+def test_eval_scores_a_split_as_json_and_lists_dev_misses() -> None:
+    result = CliRunner().invoke(app, ["pii", "eval", "--corpus", "dev", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert set(figures) == {"ner", "gazetteer", "dev"} and figures["gazetteer"] is True
+    types = figures["dev"]["types"]
+    assert figures["dev"]["texts"] >= 500
+    assert types["PERSON_SURNAME"]["recall"] >= 0.95 and types["PERSON"]["precision"] >= 0.95
+    assert min(types[k]["recall"] for k in ("BANNER_ID", "EMAIL", "PHONE", "SSN")) >= 0.99
+    listed = CliRunner().invoke(app, ["pii", "eval", "--corpus", "dev", "--misses"])
+    assert listed.exit_code == 0 and "== dev (" in listed.stdout
+    assert "missed: " in listed.stdout or "false positive: " in listed.stdout

@@ -100,6 +100,16 @@ CASES = [
     Case(["up", "--port", "-1"], 2, "Invalid value for '--port'"),
     Case(["model-sim", "--mode", "bogus"], 2, "--mode must be script, replay or record"),
     Case(["intake", "ethos", "--once"], 2, "set BCA_ETHOS_URL"),
+    Case(["pii", "eval", "--corpus", "test", "--misses"], 2, "the test split's misses"),
+    Case(["pii", "eval", "--corpus", "train"], 2, "Invalid value for '--corpus'"),
+    # settings: every command reads them first
+    Case(["banner", "summary"], 1, "BCA_LOG_LEVEL: Input should be", {"BCA_LOG_LEVEL": "loud"}),
+    Case(
+        ["events", "list"],
+        1,
+        "BCA_LOG_FORMAT: Input should be 'text' or 'json' (got 'xml')",
+        {"BCA_LOG_FORMAT": "xml"},
+    ),
     Case(["nosuch"], 2, "No such command 'nosuch'"),
 ]
 

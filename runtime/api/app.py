@@ -46,6 +46,7 @@ from runtime.api import (
     support_pages,
 )
 from runtime.api.auth import TokenVerifier
+from runtime.api.links import add_links
 from runtime.api.queue import (
     ApprovalDesk,
     ApprovalQueue,
@@ -67,6 +68,7 @@ from runtime.student_profiles import ProfileService
 from runtime.webhooks import webhooks_router
 from tools.banner.search.index import StudentSearchIndex
 from tools.canvas.client import CanvasClient
+from tools.canvas.session import INTERACTIVE_RETRY
 
 QueueFactory = Callable[[Settings], AbstractContextManager[ApprovalQueue]]
 """Opens the approval queue for the app's lifetime (the checkpointer is a resource)."""
@@ -110,7 +112,7 @@ async def _project_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def _documented_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    """The schema FastAPI builds, with the 422 body as the app really sends it.
+    """The schema FastAPI builds, with the 422 body as the app really sends it, and links.
 
     Request validation answers a list of field errors; a rule the project checks itself
     (:class:`ValidationFailed`) answers one sentence. Clients (and schemathesis) must be told
@@ -136,6 +138,7 @@ def _documented_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
                     ],
                     "title": "Detail",
                 }
+            add_links(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -173,7 +176,7 @@ def create_app(
     lazy_chat = LazyChat(chat_service, settings)
     search_index = StudentSearchIndex(app_engine)
     profile_fields = load_profile_fields()
-    canvas = cache(lambda: CanvasClient.from_settings(settings))
+    canvas = cache(lambda: CanvasClient.from_settings(settings, retry=INTERACTIVE_RETRY))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -27,13 +27,9 @@ from runtime.chat.service import ChatAgent, ChatService
 from runtime.pipeline import Pipeline
 from runtime.scheduler import active_terms
 from tools.canvas.client import CanvasClient
-from tools.canvas.session import RetryPolicy
+from tools.canvas.session import INTERACTIVE_RETRY
 from tools.kb.embedding import load_embedder
 from tools.kb.store import KnowledgeBase, open_kb
-
-CHAT_CANVAS_RETRY = RetryPolicy(attempts=3, max_elapsed=4.0, max_wait=1.0, request_timeout=8.0)
-"""A student is waiting: Canvas down is "I could not look that up" within seconds, not after
-the pipeline's two-minute retry budget."""
 
 
 def knowledge_base(settings: Settings) -> KnowledgeBase:
@@ -64,7 +60,7 @@ def build_chat_service(settings: Settings, *, agent: ChatAgent | None = None) ->
 
     The tool contexts are the pipeline's (the same Banner engine and redactor the other agents
     get) with the knowledge base and a Canvas client of its own, retrying briefly
-    (:data:`CHAT_CANVAS_RETRY`); ``close_resources()`` disposes them.
+    (:data:`~tools.canvas.session.INTERACTIVE_RETRY`); ``close_resources()`` disposes them.
     """
     pipeline = Pipeline.from_settings(settings)
     resources = ExitStack()
@@ -84,12 +80,7 @@ def build_chat_service(settings: Settings, *, agent: ChatAgent | None = None) ->
         terms = active_terms(pipeline.banner, date.today())
         return terms[-1] if terms else None
 
-    canvas = CanvasClient(
-        settings.canvas_url,
-        settings.canvas_token.get_secret_value(),
-        settings.canvas_account_id,
-        retry=CHAT_CANVAS_RETRY,
-    )
+    canvas = CanvasClient.from_settings(settings, retry=INTERACTIVE_RETRY)
     resources.callback(canvas.close)
 
     def context(principal: Principal, vault: PseudonymVault) -> ToolContext:

@@ -283,12 +283,15 @@ def served_schema(chat_app: FastAPI) -> Iterator[Any]:
 
 @pytest.fixture
 def fuzz_headers(token, people: People) -> Callable[[str], dict[str, str]]:
-    """Headers per route: a student's token for the chat, a registrar's (the widest staff
-    authority) elsewhere, so requests reach each route's own checks, not only sign-in."""
+    """Headers per route: a student's token for the chat, the advisor's for the approvals (the
+    desk's requests wait for them), a registrar's (the widest staff authority) elsewhere, so
+    requests reach each route's own checks, not only sign-in."""
 
     def headers(path: str) -> dict[str, str]:
         if path.startswith("/api/chat"):
             return token(Role.STUDENT, people.students[0])
+        if path.startswith("/api/approvals"):
+            return token(Role.ADVISOR, people.advisor)
         return token(Role.REGISTRAR, "registrar")
 
     return headers

@@ -4,12 +4,16 @@ Every operation the app publishes gets generated requests with a token that may 
 student's for the chat, a registrar's elsewhere, so they reach each route's own validation
 rather than stopping at sign-in), against the app served over HTTP. A route may refuse what it
 is sent, but never with a server error, and every answer must match the schema the route
-publishes for its status and content type.
+publishes for its status and content type. Then a stateful run follows the schema's links
+(list approvals, open one, decide it; list events, replay one; chat, read the transcript, close
+it; …) so routes are also called with ids that exist, not only with generated ones.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -29,6 +33,8 @@ CHECKS = [
 ]
 EXAMPLES = 25
 """Per operation: about 400 requests, a few seconds."""
+STATEFUL_EXAMPLES = 60
+"""Scenarios of up to five linked calls."""
 
 
 def fuzzed(operation: schemathesis.APIOperation, headers: dict[str, str]) -> Callable[[], None]:
@@ -54,3 +60,40 @@ def test_no_request_makes_a_server_error_or_an_answer_outside_the_schema(
         except FailureGroup as found:  # collected, so one report names every failing route
             failures[operation.label] = str(found)[:2000]
     assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
+
+
+def test_following_the_links_makes_no_server_error_either(
+    served_schema, fuzz_headers: Callable[[str], dict[str, str]]
+) -> None:
+    links = {
+        (op.path, name)
+        for result in served_schema.get_all_operations()
+        for op in [result.ok()]
+        for response in op.definition.raw["responses"].values()
+        for name in response.get("links", {})
+    }
+    assert len(links) >= 7, links
+    machine = served_schema.as_state_machine()
+    answered: Counter[tuple[str, str, int]] = Counter()
+
+    class Signed(machine):  # type: ignore[misc,valid-type]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+            return {"headers": fuzz_headers(case.path)}
+
+        def after_call(self, response: Any, case: schemathesis.Case) -> None:
+            answered[case.method, case.path, response.status_code] += 1
+
+        def validate_response(self, response: Any, case: schemathesis.Case, **_: Any) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    Signed.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=5,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # a listed id reached the route it links to: the run followed links, not only guesses
+    assert answered["GET", "/api/approvals/{request_id}", 200] > 0, answered

@@ -100,12 +100,13 @@ class CanvasClient:
         self._account_lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> CanvasClient:
+    def from_settings(cls, settings: Settings, retry: RetryPolicy | None = None) -> CanvasClient:
         """The client for the configured Canvas (or the local simulator)."""
         return cls(
             settings.canvas_url,
             settings.canvas_token.get_secret_value(),
             settings.canvas_account_id,
+            retry=retry,
         )
 
     @property

@@ -73,6 +73,11 @@ class RetryPolicy(BaseModel):
         )
 
 
+INTERACTIVE_RETRY = RetryPolicy(attempts=3, max_elapsed=4.0, max_wait=1.0, request_timeout=8.0)
+"""A person is waiting (a student in the chat, staff on a profile): Canvas down is "Canvas is
+unavailable" within seconds, not after the workers' two-minute retry budget."""
+
+
 class PacingPolicy(BaseModel):
     """Canvas's leaky-bucket parameters (open-source defaults) and how much headroom to keep."""
 

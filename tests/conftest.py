@@ -58,3 +58,19 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """Every in-process ``bca`` call configures logging (a stderr handler, levels, the record
+    factory): undo it after each test, so a later test's capture sees what it set itself."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in ("", "canvasapi", "presidio-analyzer")]
+    handlers, levels = loggers[0].handlers[:], [logger.level for logger in loggers]
+    factory = logging.getLogRecordFactory()
+    yield
+    logging.setLogRecordFactory(factory)
+    loggers[0].handlers[:] = handlers
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)

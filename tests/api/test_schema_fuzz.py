@@ -5,8 +5,8 @@ student's for the chat, a registrar's elsewhere, so they reach each route's own 
 rather than stopping at sign-in), against the app served over HTTP. A route may refuse what it
 is sent, but never with a server error, and every answer must match the schema the route
 publishes for its status and content type. Then a stateful run follows the schema's links
-(list approvals, open one, decide it; list events, replay one; chat, read the transcript, close
-it; …) so routes are also called with ids that exist, not only with generated ones.
+(list approvals and open one, search students and open a profile, chat and read the
+transcript) so routes are also called with ids that exist, not only with generated ones.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -73,7 +73,10 @@ def test_following_the_links_makes_no_server_error_either(
         for name in response.get("links", {})
     }
     assert len(links) >= 7, links
-    machine = served_schema.as_state_machine()
+    # Links into routes that change what later answers say (a decision empties the list it
+    # came from) make Hypothesis's replays diverge; those routes are fuzzed above.
+    reading = served_schema.exclude(path_regex=r"/(decision|replay|answer|close)$")
+    machine = reading.as_state_machine()
     answered: Counter[tuple[str, str, int]] = Counter()
 
     class Signed(machine):  # type: ignore[misc,valid-type]
@@ -92,6 +95,8 @@ def test_following_the_links_makes_no_server_error_either(
             stateful_step_count=5,
             deadline=None,
             derandomize=True,
+            database=None,  # the server's state moves on: a saved scenario cannot be replayed
+            phases=[Phase.generate],
             suppress_health_check=list(HealthCheck),
         )
     )

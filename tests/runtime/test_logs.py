@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -18,24 +17,12 @@ from tests.runtime.helpers import reg
 LEAKY = "Canvas 400: no login for Maria Gonzalez (maria.gonzalez@bca.example.edu, A00012345)"
 
 
-@pytest.fixture
-def configured() -> Iterator[None]:
-    loggers = [logging.getLogger(name) for name in ("", "canvasapi", "presidio-analyzer")]
-    factory, handlers = logging.getLogRecordFactory(), loggers[0].handlers[:]
-    levels = [logger.level for logger in loggers]
-    yield
-    logging.setLogRecordFactory(factory)
-    loggers[0].handlers[:] = handlers
-    for logger, level in zip(loggers, levels, strict=True):
-        logger.setLevel(level)
-
-
 def lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, str]]:
     return [json.loads(line) for line in capsys.readouterr().err.splitlines()]
 
 
 def test_json_lines_carry_the_event_in_hand_and_no_identifier(
-    configured: None, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     configure_logging("info", "json")
     configure_logging("INFO", "json")  # again: one handler, not two
@@ -53,9 +40,7 @@ def test_json_lines_carry_the_event_in_hand_and_no_identifier(
     assert "ValueError: bounced: <EMAIL>" in outside["exc"]
 
 
-def test_text_lines_show_the_event_and_the_level_holds(
-    configured: None, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_text_lines_show_the_event_and_the_level_holds(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging("WARNING", "text")
     log = logging.getLogger("runtime.test")
     with event_scope("banner:77"):
@@ -80,7 +65,7 @@ class Leaky:
 
 @pytest.mark.parametrize("raises", [True, False], ids=["exception", "dead outcome"])
 def test_the_inbox_keeps_a_failure_without_the_name_or_identifiers_it_quoted(
-    inbox: Inbox, configured: None, capsys: pytest.CaptureFixture[str], raises: bool
+    inbox: Inbox, capsys: pytest.CaptureFixture[str], raises: bool
 ) -> None:
     configure_logging("WARNING", "json")
     inbox.store(reg(1), source="test")

@@ -53,6 +53,14 @@ def seed(
         str, typer.Option(help="Current term code, YYYYPP (10 fall).", callback=term_code)
     ] = "202610",
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 42,
+    former_students: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Students of the eight past terms who have left: the history `bca analytics"
+            " build` reads (with a planted prerequisite effect and equity gap).",
+        ),
+    ] = 10000,
     replace: Annotated[bool, typer.Option(help="Drop and regenerate existing data.")] = False,
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Do nothing when the sandbox already has data.")
@@ -67,7 +75,13 @@ def seed(
     if if_empty and is_seeded(engine):
         console.print("Banner sandbox already seeded: nothing to do")
         return
-    plan = SeedPlan(students=students, sections=sections, term=term, seed=seed_value)
+    plan = SeedPlan(
+        students=students,
+        sections=sections,
+        term=term,
+        seed=seed_value,
+        former_students=former_students,
+    )
     started = time.perf_counter()
     columns = (
         TextColumn("{task.description:<8}"),
@@ -79,7 +93,8 @@ def seed(
         counts = seed_banner(engine, plan, replace=replace, progress=_Bar(progress))
     console.print(
         f"seeded {sum(counts.values()):,} rows in {len(counts)} tables "
-        f"({students:,} students, {sections:,} sections, term {term}, seed {seed_value}) "
+        f"({students:,} students, {sections:,} sections, term {term}, seed {seed_value};"
+        f" {former_students:,} former students) "
         f"in {time.perf_counter() - started:.1f} s"
     )
 

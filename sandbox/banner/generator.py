@@ -26,6 +26,7 @@ from sqlalchemy import Table
 
 from sandbox.banner.aid import aid
 from sandbox.banner.catalog import catalog, draw_courses
+from sandbox.banner.cohorts import former_students, prerequisites
 from sandbox.banner.demographics import demographics
 from sandbox.banner.history import history
 from sandbox.banner.holds import holds
@@ -41,6 +42,7 @@ from tools.banner.schema import (
     rorstat,
     rprawrd,
     scbcrse,
+    scrrtst,
     sfrstcr,
     sgbstdn,
     sgradvr,
@@ -96,3 +98,6 @@ def generate(plan: SeedPlan) -> Iterator[tuple[Table, Rows]]:
     yield szrcmnt, comments(world)
     # Last, and from its own stream: adding SPBPERS left every earlier table's rows unchanged.
     yield spbpers, demographics(world)
+    # So are the prerequisites and the former students (none unless the plan asks for them).
+    yield scrrtst, prerequisites(world)
+    yield from former_students(world)

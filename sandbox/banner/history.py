@@ -15,7 +15,7 @@ from sqlalchemy import Table
 
 from sandbox.banner.terms import regular_terms_before, term_dates
 from sandbox.banner.validation import GRADES, stamp
-from sandbox.banner.world import Rows, Student, World
+from sandbox.banner.world import Rows, World
 from tools.banner.schema import shrlgpa, shrtckg, shrtckn, shrtgpa
 
 HISTORY_TERMS = 2
@@ -78,26 +78,35 @@ def history(world: World) -> tuple[Rows, Rows, Rows, Rows]:
                         "shrtckg_final_grde_chg_date": when,
                         **stamp(shrtckg, graded),
                     })  # fmt: skip
-                points, attempted, passed, in_gpa = flags[(st.level, changes[-1][0])]
-                hours = course.credits
-                sums[0] += hours if attempted == "Y" else 0.0
-                sums[1] += hours if passed == "Y" else 0.0
-                sums[2] += hours if in_gpa == "Y" else 0.0
-                sums[3] += points * hours if in_gpa == "Y" else 0.0
-            term_gpa.append(_gpa_row(shrtgpa, st, sums, graded, term=term))
+                count_hours(sums, flags[(st.level, changes[-1][0])], course.credits)
+            term_gpa.append(gpa_row(shrtgpa, st.person.pidm, st.level, sums, graded, term=term))
             totals = [a + b for a, b in zip(totals, sums, strict=True)]
-        overall.append(_gpa_row(shrlgpa, st, totals, world.at, gpa_type="O"))
+        overall.append(gpa_row(shrlgpa, st.person.pidm, st.level, totals, world.at, gpa_type="O"))
     return courses_rows, grade_rows, term_gpa, overall
 
 
-def _gpa_row(
-    table: Table, st: Student, sums: Sequence[float], at: datetime,
+def count_hours(sums: list[float], flags: tuple[float, str, str, str], hours: float) -> None:
+    """Add one final grade's hours to ``sums`` by its SHRGRDE flags.
+
+    ``sums`` holds hours attempted, earned, in the GPA and quality points; ``flags`` holds the
+    grade's points and its attempted, passed and in-GPA indicators.
+    """
+    points, attempted, passed, in_gpa = flags
+    sums[0] += hours if attempted == "Y" else 0.0
+    sums[1] += hours if passed == "Y" else 0.0
+    sums[2] += hours if in_gpa == "Y" else 0.0
+    sums[3] += points * hours if in_gpa == "Y" else 0.0
+
+
+def gpa_row(
+    table: Table, pidm: int, level: str, sums: Sequence[float], at: datetime,
     term: str | None = None, gpa_type: str = "I",
 ) -> dict[str, Any]:  # fmt: skip
+    """A SHRTGPA (with ``term``) or SHRLGPA row summing ``sums``."""
     n = table.name
     row: dict[str, Any] = {
-        f"{n}_pidm": st.person.pidm,
-        f"{n}_levl_code": st.level,
+        f"{n}_pidm": pidm,
+        f"{n}_levl_code": level,
         f"{n}_gpa_type_ind": gpa_type,
         f"{n}_hours_attempted": sums[0],
         f"{n}_hours_earned": sums[1],

@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 from itertools import chain, islice
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Table, func, insert, inspect, select
+from sqlalchemy import Connection, Engine, Table, func, insert, inspect, select, text
 
 from core.errors import ConfigurationError, ValidationFailed
 from sandbox.banner.generator import SeedPlan, generate
@@ -107,4 +107,8 @@ def seed_banner(
         for table, rows in tables:
             _write(conn, table, rows, progress)
             counts[table.name] = counts.get(table.name, 0) + len(rows)
+    with engine.begin() as conn:
+        # planner statistics, as a DBA keeps them: without, SQLite walks a term's registrations
+        # to find one instructor's students (280 ms instead of 0.7 ms at 30,000 students)
+        conn.execute(text("ANALYZE"))
     return counts

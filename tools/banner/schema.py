@@ -147,6 +147,23 @@ scbcrse = Table(
     *banner_columns("scbcrse"),
 )
 
+scrrtst = Table(
+    "scrrtst",
+    metadata,
+    Column("scrrtst_subj_code", String(4), primary_key=True),
+    Column("scrrtst_crse_numb", String(5), primary_key=True),
+    Column("scrrtst_term_code_eff", Term, primary_key=True),
+    Column("scrrtst_seqno", Integer, primary_key=True),
+    Column("scrrtst_subj_code_preq", String(4)),
+    Column("scrrtst_crse_numb_preq", String(5)),
+    Column("scrrtst_levl_code", String(2)),
+    Column("scrrtst_min_grde", String(6)),
+    Column("scrrtst_concurrency_ind", Ind),
+    *banner_columns("scrrtst"),
+)
+"""Catalog prerequisites (course rows only; Banner also keeps test-score rows here): a course
+needs ``subj_code_preq crse_numb_preq`` with at least ``min_grde``, from ``term_code_eff``."""
+
 ssbsect = Table(
     "ssbsect",
     metadata,

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         description="Log lines as text (a terminal) or one JSON object a line (a log store);"
         " both carry the event id, never a name or identifier.",
     )
+    analytics_min_cell: int = Field(
+        10,
+        ge=2,
+        description="Smallest count program-review analytics publish; smaller cells are hidden,"
+        " with complements so totals cannot give them back.",
+    )
     canvas_url: str = Field(
         "http://127.0.0.1:8900", description="Base URL of Canvas (or the local simulator)."
     )

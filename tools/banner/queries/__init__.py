@@ -18,6 +18,15 @@ from tools.banner.queries.directory import (
     student_schedule,
     students_taught,
 )
+from tools.banner.queries.outcomes import (
+    DFW_GRADES,
+    DIMENSIONS,
+    Dimension,
+    course_outcomes,
+    grade_distribution,
+    history_terms,
+    prerequisite_outcomes,
+)
 from tools.banner.queries.persons import (
     current_person_names,
     person_by_id,
@@ -67,10 +76,13 @@ from tools.banner.queries.writes import (
 )
 
 __all__ = [
+    "DFW_GRADES",
+    "DIMENSIONS",
     "OPEN_ENDED",
     "OVERALL_GPA",
     "STATEMENTS",
     "AnySelect",
+    "Dimension",
     "Statement",
     "active_holds",
     "advisees",
@@ -78,6 +90,7 @@ __all__ = [
     "aid_awards",
     "aid_status",
     "changed_students",
+    "course_outcomes",
     "crosslist_members",
     "current_person_names",
     "current_term",
@@ -85,6 +98,8 @@ __all__ = [
     "extend_incomplete",
     "grade_codes",
     "grade_codes_with_worth",
+    "grade_distribution",
+    "history_terms",
     "hold_by_id",
     "hold_types",
     "incomplete_state",
@@ -95,6 +110,7 @@ __all__ = [
     "person_by_id",
     "person_by_pidm",
     "person_details",
+    "prerequisite_outcomes",
     "registration",
     "rolled_courses",
     "search_emails",

@@ -1,0 +1,261 @@
+"""Program review: de-identified course-outcome tables from Banner, suppressed, stored, exported.
+
+``bca analytics build TERM`` counts, over the latest terms of academic history up to TERM, the
+DFW (D, F, withdrawal) outcomes of every course by term, by demographic group (sex,
+ethnicity, Pell, full or part time) and by the grade earned in the course's prerequisite
+(SCRRTST), plus each course's grade distribution. Counting happens in SQL
+(:mod:`tools.banner.queries.outcomes`); every table passes through
+:func:`policies.disclosure.suppress` before it is returned, stored or written, so nothing that
+leaves this module is a student or a cell small enough to point at one.
+
+The tables go to ``ir_course_outcomes`` in the app database, one row per published or hidden
+entry, shaped like the extracts Banner-side reporting (Argos, Cognos) loads, and to CSV files.
+Findings are stated from published cells only, each naming the table and cells it rests on.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    insert,
+)
+
+from core.clock import utcnow
+from core.errors import ValidationFailed
+from policies.disclosure import CountTable, PublishedTable, suppress
+from tools.banner.queries import (
+    DIMENSIONS,
+    course_outcomes,
+    grade_distribution,
+    history_terms,
+    prerequisite_outcomes,
+)
+
+Kind = Literal["dfw_by_term", "equity", "prerequisite", "grades"]
+OUTCOMES = ["DFW", "completed"]
+BANDS = ["AB", "C", "DFW", "none"]
+BAND_LABELS = {"AB": "A or B", "C": "C", "DFW": "D, F or W", "none": "not taken"}
+GAP = 0.10
+"""A difference in DFW rate worth stating (ten points)."""
+
+metadata = MetaData()
+ir_course_outcomes = Table(
+    "ir_course_outcomes",
+    metadata,
+    Column("table_id", String(80), primary_key=True),
+    Column("row_label", String(60), primary_key=True),
+    Column("column_label", String(20), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("course", String(10), nullable=False),
+    Column("dimension", String(20)),
+    Column("first_term", String(6), nullable=False),
+    Column("last_term", String(6), nullable=False),
+    Column("count", Integer),
+    Column("suppressed", Boolean, nullable=False),
+    Column("min_cell", Integer, nullable=False),
+    Column("built_at", DateTime(timezone=True), nullable=False),
+)
+"""One row per entry of every table, totals included (row or column label ``total``); a
+hidden entry has ``count`` NULL and ``suppressed`` true. Rebuilt whole by each build."""
+
+
+class AnalyticsTable(BaseModel):
+    """One published table and what it is about."""
+
+    id: str
+    kind: Kind
+    course: str
+    dimension: str | None = None
+    table: PublishedTable
+
+
+class Finding(BaseModel):
+    """A sentence about the data and the cells it rests on (table id, row labels)."""
+
+    table_id: str
+    text: str
+    cells: list[str]
+    gap: float
+
+
+class AnalyticsBuild(BaseModel):
+    """Everything one build publishes."""
+
+    terms: list[str]
+    min_cell: int
+    built_at: datetime
+    tables: list[AnalyticsTable]
+    findings: list[Finding]
+
+    @property
+    def hidden(self) -> int:
+        """Entries hidden across all tables."""
+        return sum(t.table.hidden for t in self.tables)
+
+
+def _course(subj: str, numb: str) -> str:
+    return f"{subj} {numb}"
+
+
+def _table(title: str, rows: list[str], columns: list[str], cells: dict[tuple[str, str], int],
+           min_cell: int) -> PublishedTable:  # fmt: skip
+    counts = [[cells.get((r, c), 0) for c in columns] for r in rows]
+    return suppress(CountTable(title=title, rows=rows, columns=columns, counts=counts), min_cell)
+
+
+def build(banner: Engine, up_to: str, *, terms: int = 6, min_cell: int = 10) -> AnalyticsBuild:
+    """Count, suppress and state findings over the latest ``terms`` terms of history."""
+    with banner.connect() as conn:
+        window: list[str] = sorted(conn.execute(history_terms(up_to, terms)).scalars())
+        if not window:
+            raise ValidationFailed(
+                f"no academic history up to term {up_to}: seed Banner with former students"
+                " (bca banner seed --former-students N) or choose a later term"
+            )
+        # rows of counts: (course, term, group, outcome, n) and the like, untyped from SQL
+        by_dimension: dict[str, list[Any]] = {
+            d: list(conn.execute(course_outcomes(window, d))) for d in DIMENSIONS
+        }
+        grades: list[Any] = list(conn.execute(grade_distribution(window)))
+        pairs: list[Any] = list(conn.execute(prerequisite_outcomes(window)))
+    span = f"{window[0]}-{window[-1]}"
+    tables: list[AnalyticsTable] = []
+    per_course: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+    for subj, numb, term, _grp, outcome, n in by_dimension["all"]:
+        per_course[_course(subj, numb)][term, outcome] = n
+    for course, cells in sorted(per_course.items()):
+        title = f"{course}: DFW by term, {span}"
+        table = _table(title, window, OUTCOMES, cells, min_cell)
+        tables.append(AnalyticsTable(id=f"dfw:{course}", kind="dfw_by_term", course=course,
+                                     table=table))  # fmt: skip
+    for dimension in DIMENSIONS[1:]:
+        grouped: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+        for subj, numb, _term, grp, outcome, n in by_dimension[dimension]:
+            grouped[_course(subj, numb)][grp, outcome] += n
+        for course, cells in sorted(grouped.items()):
+            rows = sorted({g for g, _ in cells})
+            title = f"{course}: DFW by {dimension}, {span}"
+            tables.append(AnalyticsTable(
+                id=f"equity:{course}:{dimension}", kind="equity", course=course,
+                dimension=dimension, table=_table(title, rows, OUTCOMES, cells, min_cell),
+            ))  # fmt: skip
+    by_pair: dict[tuple[str, str], dict[tuple[str, str], int]] = defaultdict(dict)
+    for subj, numb, psubj, pnumb, band, outcome, n in pairs:
+        if band in BANDS:
+            by_pair[_course(subj, numb), _course(psubj, pnumb)][BAND_LABELS[band], outcome] = n
+    for (course, prerequisite), cells in sorted(by_pair.items()):
+        rows = [BAND_LABELS[b] for b in BANDS]
+        title = f"{course}: DFW by grade in its prerequisite {prerequisite}, {span}"
+        tables.append(AnalyticsTable(
+            id=f"prerequisite:{course}:{prerequisite}", kind="prerequisite", course=course,
+            dimension=prerequisite, table=_table(title, rows, OUTCOMES, cells, min_cell),
+        ))  # fmt: skip
+    distribution: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+    for subj, numb, grade, n in grades:
+        distribution[_course(subj, numb)]["all", grade] = n
+    for course, cells in sorted(distribution.items()):
+        columns = sorted({g for _, g in cells})
+        title = f"{course}: final grades, {span}"
+        table = _table(title, ["all"], columns, cells, min_cell)
+        tables.append(AnalyticsTable(id=f"grades:{course}", kind="grades", course=course,
+                                     table=table))  # fmt: skip
+    return AnalyticsBuild(
+        terms=window, min_cell=min_cell, built_at=utcnow(), tables=tables,
+        findings=findings(tables),
+    )  # fmt: skip
+
+
+def findings(tables: Iterable[AnalyticsTable]) -> list[Finding]:
+    """Gaps of at least :data:`GAP` in DFW rate between rows of a table, the largest first.
+
+    Equity and prerequisite tables only, and published cells only.
+    """
+    found: list[Finding] = []
+    for t in tables:
+        if t.kind not in ("equity", "prerequisite"):
+            continue
+        rates = {row: t.table.rate(i, 0) for i, row in enumerate(t.table.rows)}
+        shown = {row: rate for row, rate in rates.items() if rate is not None}
+        if len(shown) < 2:
+            continue
+        high = max(shown, key=lambda r: shown[r])
+        low = min(shown, key=lambda r: shown[r])
+        gap = shown[high] - shown[low]
+        if gap < GAP:
+            continue
+        if t.kind == "prerequisite":
+            text = (
+                f"In {t.course}, {shown[high]:.0%} of students whose grade in {t.dimension}"
+                f" was {high} earned a D, F or W, against {shown[low]:.0%} after {low}."
+            )
+        else:
+            text = (f"In {t.course}, the DFW rate is {shown[high]:.0%} for {high} students and"
+                    f" {shown[low]:.0%} for {low} students.")  # fmt: skip
+        found.append(Finding(table_id=t.id, text=text, cells=[high, low], gap=round(gap, 4)))
+    return sorted(found, key=lambda f: -f.gap)
+
+
+def _entries(t: AnalyticsTable) -> Iterable[tuple[str, str, int | None]]:
+    p = t.table
+    for r, row in enumerate(p.rows):
+        for c, column in enumerate(p.columns):
+            yield row, column, p.cells[r][c]
+        yield row, "total", p.row_totals[r]
+    for c, column in enumerate(p.columns):
+        yield "total", column, p.column_totals[c]
+    yield "total", "total", p.total
+
+
+def store(app: Engine, result: AnalyticsBuild) -> int:
+    """Replace ``ir_course_outcomes`` with this build's entries; returns how many."""
+    metadata.create_all(app, tables=[ir_course_outcomes], checkfirst=True)
+    rows = [
+        {
+            "table_id": t.id, "row_label": row, "column_label": column, "kind": t.kind,
+            "course": t.course, "dimension": t.dimension, "first_term": result.terms[0],
+            "last_term": result.terms[-1], "count": count, "suppressed": count is None,
+            "min_cell": result.min_cell, "built_at": result.built_at,
+        }
+        for t in result.tables
+        for row, column, count in _entries(t)
+    ]  # fmt: skip
+    with app.begin() as conn:
+        conn.execute(delete(ir_course_outcomes))
+        if rows:
+            conn.execute(insert(ir_course_outcomes), rows)
+    return len(rows)
+
+
+def export_csv(result: AnalyticsBuild, directory: Path) -> list[Path]:
+    """One CSV per table (hidden entries written as ``suppressed``); returns the files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for t in result.tables:
+        path = directory / (t.id.replace(":", "_").replace(" ", "") + ".csv")
+        p = t.table
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            out = csv.writer(handle)
+            out.writerow([p.title])
+            out.writerow(["", *p.columns, "total"])
+            shown = [[*cells, total] for cells, total in zip(p.cells, p.row_totals, strict=True)]
+            for row, values in zip([*p.rows, "total"], [*shown, [*p.column_totals, p.total]],
+                                   strict=True):  # fmt: skip
+                out.writerow([row, *("suppressed" if v is None else v for v in values)])
+        written.append(path)
+    return written

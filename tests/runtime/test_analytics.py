@@ -1,0 +1,84 @@
+"""Program review over a sandbox with former students: the planted effects are found, and no
+published table shows a small count or lets one be worked out."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from core.db import make_engine
+from core.errors import ValidationFailed
+from runtime.analytics import AnalyticsBuild, build, export_csv, store
+from sandbox.banner.generator import SeedPlan
+from sandbox.banner.seeding import seed_banner
+
+TERM = "202710"
+
+
+@pytest.fixture(scope="module")
+def banner(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('ir')}/banner.db")
+    seed_banner(
+        engine, SeedPlan(students=200, sections=20, term=TERM, seed=7, former_students=2500)
+    )
+    return engine
+
+
+@pytest.fixture(scope="module")
+def result(banner: Engine) -> AnalyticsBuild:
+    return build(banner, TERM, terms=6, min_cell=10)
+
+
+def test_the_planted_prerequisite_effect_and_equity_gap_are_found(banner: Engine, result) -> None:
+    with banner.connect() as conn:
+        target, prerequisite = conn.execute(text(
+            "SELECT scrrtst_subj_code || ' ' || scrrtst_crse_numb,"
+            " scrrtst_subj_code_preq || ' ' || scrrtst_crse_numb_preq FROM scrrtst"
+        )).one()  # fmt: skip
+    assert len(result.terms) == 6
+    by_table = {f.table_id: f for f in result.findings}
+    sequence = by_table[f"prerequisite:{target}:{prerequisite}"]
+    assert sequence.gap >= 0.2 and "A or B" in sequence.cells
+    pell = [f for f in result.findings if f.table_id.endswith(":pell")]
+    assert pell and pell[0].cells == ["Pell", "no Pell"] and pell[0].gap >= 0.1
+    assert not any(f.table_id.endswith((":sex", ":ethnicity")) for f in result.findings)
+
+
+def test_every_table_is_suppressed_safely(banner: Engine, result) -> None:
+    hidden = 0
+    for t in result.tables:
+        p = t.table
+        # nothing small is shown, and a fully shown table adds up to its totals
+        for row in [*p.cells, [*p.row_totals], [*p.column_totals, p.total]]:
+            assert all(v is None or v == 0 or v >= result.min_cell for v in row), t.id
+        hidden += p.hidden
+        if all(v is not None for row in p.cells for v in row):
+            assert [sum(r) for r in p.cells] == p.row_totals
+    assert hidden > 0  # small groups exist in this sandbox, and were hidden
+
+
+def test_stored_for_reporting_and_exported_as_csv(result, tmp_path: Path) -> None:
+    app = make_engine(f"sqlite:///{tmp_path}/app.db")
+    stored = store(app, result)
+    with app.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT COUNT(*), SUM(suppressed), MIN(count) FROM ir_course_outcomes"
+        )).one()  # fmt: skip
+    assert rows[0] == stored > 0 and rows[1] == result.hidden
+    assert rows[2] == 0 or rows[2] >= result.min_cell
+    assert store(app, result) == stored  # rebuilt whole, not appended
+    files = export_csv(result, tmp_path / "csv")
+    assert len(files) == len(result.tables)
+    with files[0].open() as handle:
+        lines = list(csv.reader(handle))
+    assert lines[1][-1] == "total" and lines[-1][0] == "total"
+
+
+def test_no_history_is_a_clear_error(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/banner.db")
+    seed_banner(engine, SeedPlan(students=20, sections=4, term=TERM, seed=1))
+    with pytest.raises(ValidationFailed, match="no academic history up to term 201010"):
+        build(engine, "201010")

@@ -32,12 +32,14 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     delete,
     insert,
+    select,
 )
 
 from core.clock import utcnow
-from core.errors import ValidationFailed
+from core.errors import BcaError
 from policies.disclosure import CountTable, PublishedTable, suppress
 from tools.banner.queries import (
     DIMENSIONS,
@@ -73,6 +75,21 @@ ir_course_outcomes = Table(
 )
 """One row per entry of every table, totals included (row or column label ``total``); a
 hidden entry has ``count`` NULL and ``suppressed`` true. Rebuilt whole by each build."""
+
+ir_reports = Table(
+    "ir_reports",
+    metadata,
+    Column("report", String(20), primary_key=True),
+    Column("built_at", DateTime(timezone=True), nullable=False),
+    Column("body", Text, nullable=False),
+)
+"""The latest build as JSON (already suppressed), which the analytics page shows."""
+
+
+class NoHistory(BcaError):
+    """Banner holds no academic history in the terms asked for (exit 1: the data is missing)."""
+
+    exit_code = 1
 
 
 class AnalyticsTable(BaseModel):
@@ -124,7 +141,7 @@ def build(banner: Engine, up_to: str, *, terms: int = 6, min_cell: int = 10) -> 
     with banner.connect() as conn:
         window: list[str] = sorted(conn.execute(history_terms(up_to, terms)).scalars())
         if not window:
-            raise ValidationFailed(
+            raise NoHistory(
                 f"no academic history up to term {up_to}: seed Banner with former students"
                 " (bca banner seed --former-students N) or choose a later term"
             )
@@ -223,8 +240,8 @@ def _entries(t: AnalyticsTable) -> Iterable[tuple[str, str, int | None]]:
 
 
 def store(app: Engine, result: AnalyticsBuild) -> int:
-    """Replace ``ir_course_outcomes`` with this build's entries; returns how many."""
-    metadata.create_all(app, tables=[ir_course_outcomes], checkfirst=True)
+    """Replace ``ir_course_outcomes`` and the latest report with this build; returns the rows."""
+    metadata.create_all(app, checkfirst=True)
     rows = [
         {
             "table_id": t.id, "row_label": row, "column_label": column, "kind": t.kind,
@@ -239,7 +256,19 @@ def store(app: Engine, result: AnalyticsBuild) -> int:
         conn.execute(delete(ir_course_outcomes))
         if rows:
             conn.execute(insert(ir_course_outcomes), rows)
+        conn.execute(delete(ir_reports))
+        conn.execute(insert(ir_reports), {
+            "report": "latest", "built_at": result.built_at, "body": result.model_dump_json()
+        })  # fmt: skip
     return len(rows)
+
+
+def latest(app: Engine) -> AnalyticsBuild | None:
+    """The last stored build, or None when there is none (or no table yet)."""
+    metadata.create_all(app, checkfirst=True)
+    with app.connect() as conn:
+        body = conn.execute(select(ir_reports.c.body)).scalar_one_or_none()
+    return None if body is None else AnalyticsBuild.model_validate_json(body)
 
 
 def export_csv(result: AnalyticsBuild, directory: Path) -> list[Path]:

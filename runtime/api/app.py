@@ -33,6 +33,7 @@ from policies.profile_fields import load_profile_fields
 from policies.scope import BannerDirectory
 from runtime import pipeline
 from runtime.api import (
+    analytics,
     approvals,
     audit,
     chat,
@@ -233,6 +234,7 @@ def create_app(
     for router in (
         health.router,
         metrics.router,
+        analytics.router,
         approvals.router,
         events.router,
         audit.router,

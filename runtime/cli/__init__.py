@@ -22,6 +22,7 @@ from typer.core import TyperOption
 from core.errors import BcaError
 from runtime.cli import (
     agents,
+    analytics,
     api,
     audit,
     banner,
@@ -69,6 +70,7 @@ def _root(
 
 
 for _area in (
+    analytics,
     banner,
     canvas,
     pii,

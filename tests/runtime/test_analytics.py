@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from core.db import make_engine
-from core.errors import ValidationFailed
-from runtime.analytics import AnalyticsBuild, build, export_csv, store
+from runtime.analytics import AnalyticsBuild, NoHistory, build, export_csv, store
 from sandbox.banner.generator import SeedPlan
 from sandbox.banner.seeding import seed_banner
 
@@ -80,5 +79,29 @@ def test_stored_for_reporting_and_exported_as_csv(result, tmp_path: Path) -> Non
 def test_no_history_is_a_clear_error(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/banner.db")
     seed_banner(engine, SeedPlan(students=20, sections=4, term=TERM, seed=1))
-    with pytest.raises(ValidationFailed, match="no academic history up to term 201010"):
+    with pytest.raises(NoHistory, match="no academic history up to term 201010"):
         build(engine, "201010")
+
+
+def test_bca_analytics_build_stores_and_writes_csv_and_html(
+    banner: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from runtime.cli import app
+
+    monkeypatch.setenv("BCA_BANNER_URL", str(banner.url))
+    monkeypatch.setenv("BCA_DATABASE_URL", f"sqlite:///{tmp_path}/app.db")
+    args = ["analytics", "build", "202620", "--csv", str(tmp_path / "csv"),
+            "--html", str(tmp_path / "report.html")]  # fmt: skip
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert "entries hidden" in done.output and "Pell" in done.output
+    page = (tmp_path / "report.html").read_text()
+    assert page.count("<svg") >= 2 and "<script" not in page
+    assert 'src="http' not in page and 'href="http' not in page  # nothing from elsewhere
+    assert len(list((tmp_path / "csv").glob("*.csv"))) > 10
+    as_json = CliRunner().invoke(app, ["analytics", "build", "202620", "--json"])
+    assert json.loads(as_json.stdout)["terms"][-1] == "202620"

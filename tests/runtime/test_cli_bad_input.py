@@ -102,6 +102,10 @@ CASES = [
     Case(["intake", "ethos", "--once"], 2, "set BCA_ETHOS_URL"),
     Case(["pii", "eval", "--corpus", "test", "--misses"], 2, "the test split's misses"),
     Case(["pii", "eval", "--corpus", "train"], 2, "Invalid value for '--corpus'"),
+    Case(["analytics", "build", "fall"], 2, "'fall' is not a Banner term code"),
+    Case(["analytics", "build", SEEDED_TERM, "--terms", "0"], 2, "Invalid value for '--terms'"),
+    Case(["analytics", "build", SEEDED_TERM], 1, "run `bca banner seed` first"),
+    Case(["analytics", "build", "199910"], 1, "no academic history up to term 199910", SEEDED),
     # settings: every command reads them first
     Case(["banner", "summary"], 1, "BCA_LOG_LEVEL: Input should be", {"BCA_LOG_LEVEL": "loud"}),
     Case(

@@ -26,7 +26,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 _FILE = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\.v(?P<version>\d+)\.md$")
 _SECTION = re.compile(r"^## (system|user|fallback)\s*$", re.MULTILINE)
 _FRONT_MATTER = frozenset(
-    {"id", "version", "purpose", "inputs", "max_tokens", "stop", "max_words", "keep"}
+    {"id", "version", "purpose", "inputs", "max_tokens", "stop", "max_words", "keep", "cite"}
 )
 _JINJA = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
@@ -45,6 +45,11 @@ class Prompt(BaseModel):
     max_words: int | None = Field(None, ge=1, description="Longest acceptable answer, in words.")
     keep: tuple[str, ...] = Field(
         (), description="Inputs whose placeholders (e.g. <PERSON_1>) must survive in the answer."
+    )
+    cite: str | None = Field(
+        None,
+        description="An input of numbered evidence lines ([1] ...): every sentence of the"
+        " answer must cite one, and every number it states must be in a line it cites.",
     )
     system: str
     user: str
@@ -91,6 +96,9 @@ def _parse(path: Path) -> Prompt:
     keep = tuple(meta.get("keep", ()))
     if not set(keep) <= set(inputs):
         raise ConfigurationError(f"{path}: keep names inputs it does not declare")
+    cite = meta.get("cite")
+    if cite is not None and cite not in inputs:
+        raise ConfigurationError(f"{path}: cite names an input it does not declare")
     try:
         return Prompt(
             name=match["name"],
@@ -101,6 +109,7 @@ def _parse(path: Path) -> Prompt:
             stop=tuple(meta.get("stop", ())),
             max_words=meta.get("max_words"),
             keep=keep,
+            cite=cite,
             system=sections["system"],
             user=sections["user"],
             fallback=sections["fallback"],

@@ -38,6 +38,7 @@ from sqlalchemy import (
     select,
 )
 
+from agents.drafting.drafter import Drafter
 from core.clock import utcnow
 from core.errors import BcaError
 from policies.disclosure import CountTable, PublishedTable, suppress
@@ -111,6 +112,18 @@ class Finding(BaseModel):
     gap: float
 
 
+class Narrative(BaseModel):
+    """The findings in prose, the model's or the prompt's template.
+
+    A model's sentences are checked against the findings they cite.
+    """
+
+    text: str
+    prompt_ref: str
+    model: str | None
+    fallback: str | None = None
+
+
 class AnalyticsBuild(BaseModel):
     """Everything one build publishes."""
 
@@ -119,6 +132,7 @@ class AnalyticsBuild(BaseModel):
     built_at: datetime
     tables: list[AnalyticsTable]
     findings: list[Finding]
+    narrative: Narrative | None = None
 
     @property
     def hidden(self) -> int:
@@ -226,6 +240,31 @@ def findings(tables: Iterable[AnalyticsTable]) -> list[Finding]:
                     f" {shown[low]:.0%} for {low} students.")  # fmt: skip
         found.append(Finding(table_id=t.id, text=text, cells=[high, low], gap=round(gap, 4)))
     return sorted(found, key=lambda f: -f.gap)
+
+
+NARRATIVE_PROMPT = "program_review_narrative@1"
+
+
+def narrate(result: AnalyticsBuild, drafter: Drafter) -> AnalyticsBuild:
+    """Return ``result`` with its findings in prose, citing them as ``[1]``, ``[2]``.
+
+    Redacted by construction: the prompt receives the findings, which are sentences about
+    published cells of suppressed tables, and nothing else.
+    """
+    if not result.findings:
+        return result
+    numbered = [f"[{i}] {f.text} (table {f.table_id})" for i, f in enumerate(result.findings, 1)]
+    cited = " ".join(f"{f.text} [{i}]" for i, f in enumerate(result.findings, 1))
+    variables = {
+        "period": f"{result.terms[0]} to {result.terms[-1]}",
+        "findings": "\n".join(numbered),
+        "cited": cited,
+    }
+    draft = drafter.draft(NARRATIVE_PROMPT, variables)
+    narrative = Narrative(
+        text=draft.text, prompt_ref=draft.prompt_ref, model=draft.model, fallback=draft.fallback
+    )
+    return result.model_copy(update={"narrative": narrative})
 
 
 def _entries(t: AnalyticsTable) -> Iterable[tuple[str, str, int | None]]:

@@ -101,13 +101,22 @@ def render_body(result: AnalyticsBuild) -> str:
         )
         or "<li>No gap of ten points or more between published groups.</li>"
     )
+    narrative = ""
+    if result.narrative is not None:
+        by = result.narrative.model or "the template (no model)"
+        narrative = (
+            f'<h2>Summary</h2><p class="narrative">{escape(result.narrative.text)}</p>'
+            f'<p class="hint">Written by {escape(by)} with {escape(result.narrative.prompt_ref)}'
+            " from the findings below; each [n] is the finding it rests on.</p>"
+        )
     order = {"prerequisite": 0, "equity": 1, "dfw_by_term": 2, "grades": 3}
     tables = sorted(result.tables, key=lambda t: (order[t.kind], t.id))
     return (
         f"<p>Terms {result.terms[0]} to {result.terms[-1]}. Counts under {result.min_cell} are"
         f" suppressed, with the complements that keep totals from giving them back"
         f" ({result.hidden} entries hidden). No row describes a student.</p>"
-        f"<h2>Findings</h2><ul>{findings}</ul><h2>Tables</h2>" + "".join(section(t) for t in tables)
+        f"{narrative}<h2>Findings</h2><ol>{findings}</ol><h2>Tables</h2>"
+        + "".join(section(t) for t in tables)
     )
 
 

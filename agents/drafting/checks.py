@@ -36,6 +36,7 @@ class Violation(StrEnum):
     PLACEHOLDER_INVENTED = "placeholder_invented"
     TOO_LONG = "too_long"
     IDENTIFIER = "identifier"
+    UNCITED = "uncited"
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,10 @@ class DraftChecker:
                 Violation.TOO_LONG,
                 f"the model's draft had {words} words (limit {prompt.max_words})",
             )
+        if prompt.cite is not None:
+            uncited = uncited_claim(text, str(variables.get(prompt.cite, "")))
+            if uncited is not None:
+                return Finding(Violation.UNCITED, uncited)
         kinds = {r.entity.value for r in self._identifiers if next(r.find(text), None)}
         if vault is not None:
             kinds |= {kind.value for kind in vault.revealed_in(text)}
@@ -113,3 +118,33 @@ class DraftChecker:
                 Violation.IDENTIFIER, f"the model's draft held a personal identifier ({shown})"
             )
         return None
+
+
+CITATION = re.compile(r"\[(\d+)\]")
+NUMBER = re.compile(r"\d+(?:\.\d+)?%?")
+SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+(?:\s*\[\d+\])*|$)")
+
+
+def uncited_claim(text: str, evidence: str) -> str | None:
+    """Why ``text`` does not rest on ``evidence`` (numbered ``[n] ...`` lines), or None.
+
+    Every sentence must cite at least one line that exists, and every number it states (a
+    rate, a count, a course number) must appear in a line it cites: a model may word the
+    findings, never add to them.
+    """
+    lines = {m[1]: m[2] for m in re.finditer(r"^\[(\d+)\] (.*)$", evidence, re.MULTILINE)}
+    for sentence in (s.strip() for s in SENTENCE.findall(text)):
+        if not sentence:
+            continue
+        cited = CITATION.findall(sentence)
+        if not cited:
+            return f"the model's draft has a sentence citing no finding: {sentence[:80]!r}"
+        unknown = [n for n in cited if n not in lines]
+        if unknown:
+            return f"the model's draft cites [{unknown[0]}], which is not a finding"
+        stated = NUMBER.findall(CITATION.sub("", sentence))
+        backing = " ".join(lines[n] for n in cited)
+        missing = [n for n in stated if n not in NUMBER.findall(backing)]
+        if missing:
+            return f"the model's draft states {missing[0]}, which its citations do not hold"
+    return None

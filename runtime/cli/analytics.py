@@ -35,12 +35,15 @@ def build(
     """Count DFW outcomes by course, term, group and prerequisite grade; suppress; store.
 
     Nothing per student leaves the database: SQL counts, small cells are hidden with their
-    complements, and the tables replace ``ir_course_outcomes`` in the app database.
+    complements, and the tables replace ``ir_course_outcomes`` in the app database. The
+    findings are then written up by the model when BCA_MODEL names one (each sentence must
+    cite a finding and state only its numbers), else by the prompt's template.
     """
+    from agents.drafting.model import drafter_from_settings
     from core.db import make_engine
     from core.settings import Settings
     from runtime.analytics import build as build_tables
-    from runtime.analytics import export_csv, store
+    from runtime.analytics import export_csv, narrate, store
     from runtime.analytics_report import render_report
 
     settings = Settings()
@@ -51,6 +54,7 @@ def build(
         )
     finally:
         banner.dispose()
+    result = narrate(result, drafter_from_settings(settings))
     stored = store(make_engine(settings.database_url), result)
     if csv_dir is not None:
         export_csv(result, csv_dir)
@@ -65,6 +69,8 @@ def build(
         f"{result.hidden} entries hidden (cells under {result.min_cell} and their complements), "
         f"{stored} rows in ir_course_outcomes"
     )
+    if result.narrative is not None:
+        console.print(result.narrative.text, highlight=False, markup=False)
     for finding in result.findings:
         console.print(f"- {finding.text} [{finding.table_id}]", highlight=False, markup=False)
     if not result.findings:

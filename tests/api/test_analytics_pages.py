@@ -60,7 +60,7 @@ def test_the_page_shows_findings_as_svg_charts_with_suppression_and_no_outside_r
     sign_in(page, server, registrar)
     page.get_by_role("link", name="Program review").click()
     page.wait_for_url(f"{server}/dashboard/analytics")
-    findings = page.locator("h2:text('Findings') + ul li").all_inner_texts()
+    findings = page.locator("h2:text('Findings') + ol li").all_inner_texts()
     assert any("earned a D, F or W" in f for f in findings)  # the prerequisite effect
     assert any("for Pell students" in f for f in findings)  # the equity gap
     charts = page.locator("svg[role=img]")

@@ -105,3 +105,28 @@ def test_bca_analytics_build_stores_and_writes_csv_and_html(
     assert len(list((tmp_path / "csv").glob("*.csv"))) > 10
     as_json = CliRunner().invoke(app, ["analytics", "build", "202620", "--json"])
     assert json.loads(as_json.stdout)["terms"][-1] == "202620"
+
+
+def test_the_narrative_cites_findings_and_a_model_adding_numbers_gets_the_template(
+    result: AnalyticsBuild,
+) -> None:
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    from agents.drafting import Drafter
+    from runtime.analytics import narrate
+
+    template = narrate(result, Drafter(None)).narrative
+    assert template is not None and template.model is None
+    assert all(f"{f.text} [{i}]" in template.text for i, f in enumerate(result.findings, 1))
+    first = result.findings[0]
+    rate = first.text.split("%")[0].split()[-1]
+    good = f"The clearest pattern is the prerequisite: {rate}% fail after a weak grade [1]."
+    worded = narrate(result, Drafter(GenericFakeChatModel(messages=iter([AIMessage(good)])), "m"))
+    assert worded.narrative is not None and worded.narrative.text == good
+    assert worded.narrative.model == "m"
+    invented = "Pell students fail at 97% [2]."
+    model = GenericFakeChatModel(messages=iter([AIMessage(invented)]))
+    refused = narrate(result, Drafter(model, "m")).narrative
+    assert refused is not None and refused.fallback is not None and "97%" in refused.fallback
+    assert first.text in refused.text  # the template's sentences instead

@@ -44,6 +44,8 @@ class Role(StrEnum):
     INSTRUCTOR = "instructor"
     REGISTRAR = "registrar"
     HELPDESK = "helpdesk"
+    CHAIR = "chair"
+    RESEARCH = "research"
     ADMIN = "admin"
     EVALUATOR = "evaluator"
 
@@ -124,6 +126,9 @@ class Principal(BaseModel):
     pidm: int | None = Field(None, description="The person's own PIDM (people roles).")
     on_behalf_of: int | None = Field(None, description="The authenticated student an agent serves.")
     term: str | None = Field(None, description="Term for effective-dated checks (SGRADVR...).")
+    department: str | None = Field(
+        None, pattern=r"^[A-Z0-9]{1,4}$", description="A chair's department (SCBCRSE dept code)."
+    )
 
     @model_validator(mode="after")
     def _identity_fits_role(self) -> Self:
@@ -132,6 +137,8 @@ class Principal(BaseModel):
             raise ValueError(f"role {self.role} needs the person's pidm")
         if self.role is Role.SUPPORT and self.on_behalf_of is None:
             raise ValueError("the support agent acts only on behalf of an authenticated student")
+        if self.role is Role.CHAIR and self.department is None:
+            raise ValueError("role chair needs the department it chairs")
         return self
 
 

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import (
     Boolean,
     Column,
@@ -44,6 +44,7 @@ from core.errors import BcaError
 from policies.disclosure import CountTable, PublishedTable, suppress
 from tools.banner.queries import (
     DIMENSIONS,
+    course_departments,
     course_outcomes,
     grade_distribution,
     history_terms,
@@ -99,6 +100,7 @@ class AnalyticsTable(BaseModel):
     id: str
     kind: Kind
     course: str
+    department: str | None = Field(None, description="The course's SCBCRSE department.")
     dimension: str | None = None
     table: PublishedTable
 
@@ -165,6 +167,8 @@ def build(banner: Engine, up_to: str, *, terms: int = 6, min_cell: int = 10) -> 
         }
         grades: list[Any] = list(conn.execute(grade_distribution(window)))
         pairs: list[Any] = list(conn.execute(prerequisite_outcomes(window)))
+        catalog: list[Any] = list(conn.execute(course_departments()))
+    departments = {_course(subj, numb): dept for subj, numb, dept in catalog}
     span = f"{window[0]}-{window[-1]}"
     tables: list[AnalyticsTable] = []
     per_course: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
@@ -206,6 +210,7 @@ def build(banner: Engine, up_to: str, *, terms: int = 6, min_cell: int = 10) -> 
         table = _table(title, ["all"], columns, cells, min_cell)
         tables.append(AnalyticsTable(id=f"grades:{course}", kind="grades", course=course,
                                      table=table))  # fmt: skip
+    tables = [t.model_copy(update={"department": departments.get(t.course)}) for t in tables]
     return AnalyticsBuild(
         terms=window, min_cell=min_cell, built_at=utcnow(), tables=tables,
         findings=findings(tables),
@@ -240,6 +245,21 @@ def findings(tables: Iterable[AnalyticsTable]) -> list[Finding]:
                     f" {shown[low]:.0%} for {low} students.")  # fmt: skip
         found.append(Finding(table_id=t.id, text=text, cells=[high, low], gap=round(gap, 4)))
     return sorted(found, key=lambda f: -f.gap)
+
+
+def for_department(result: AnalyticsBuild, department: str) -> AnalyticsBuild:
+    """The tables and findings of one department's courses (the rest of the build dropped).
+
+    The narrative covers every department, so a department's view has none: its findings are
+    the cited facts.
+    """
+    tables = [t for t in result.tables if t.department == department]
+    ids = {t.id for t in tables}
+    return result.model_copy(update={
+        "tables": tables,
+        "findings": [f for f in result.findings if f.table_id in ids],
+        "narrative": None,
+    })  # fmt: skip
 
 
 NARRATIVE_PROMPT = "program_review_narrative@1"

@@ -56,13 +56,22 @@ class TokenClaims(BaseModel):
     sub: str = Field(min_length=1, max_length=200)
     role: Role
     term: str | None = Field(None, pattern=r"^\d{6}$")
+    dept: str | None = Field(None, pattern=r"^[A-Z0-9]{1,4}$", description="A chair's department.")
 
     def principal(self) -> Principal:
         """The caller as the policies know it; a person role's subject must be a PIDM."""
         pidm = int(self.sub) if self.sub.isdigit() else None
         if self.role in PERSON_ROLES and pidm is None:
             raise InvalidToken(f"role {self.role} needs a Banner PIDM as subject")
-        return Principal(actor=f"{self.role}:{self.sub}", role=self.role, pidm=pidm, term=self.term)
+        if self.role is Role.CHAIR and self.dept is None:
+            raise InvalidToken("role chair needs the department it chairs (claim dept)")
+        return Principal(
+            actor=f"{self.role}:{self.sub}",
+            role=self.role,
+            pidm=pidm,
+            term=self.term,
+            department=self.dept,
+        )
 
 
 def local_secret(settings: Settings) -> str:
@@ -93,14 +102,17 @@ def mint_token(
     subject: str,
     term: str | None = None,
     ttl: timedelta = timedelta(hours=8),
+    department: str | None = None,
 ) -> str:
     """A locally signed token; refused when an identity provider is configured."""
     if settings.oidc_jwks_url:
         raise ConfigurationError(
             "BCA_OIDC_JWKS_URL is set: tokens come from the identity provider, not `bca token`"
         )
+    if role is Role.CHAIR and department is None:
+        raise ConfigurationError("role chair needs --department, the code it chairs (e.g. MATH)")
     try:
-        claims = TokenClaims(sub=subject, role=role, term=term)
+        claims = TokenClaims(sub=subject, role=role, term=term, dept=department)
         claims.principal()  # refuse a token the API would refuse
     except ValidationError as exc:
         wrong = exc.errors()[0]

@@ -237,7 +237,12 @@ def sign_out(_form: CheckedForm) -> RedirectResponse:
 @router.get("", response_class=HTMLResponse)
 async def home(request: Request, deps: Deps, person: Person) -> Response:
     """Where each person lands: their approvals, the chat, the help desk or the events."""
-    landing = {Role.STUDENT: "chat", Role.HELPDESK: "support"}.get(person.role)
+    landing = {
+        Role.STUDENT: "chat",
+        Role.HELPDESK: "support",
+        Role.CHAIR: "analytics",
+        Role.RESEARCH: "analytics",
+    }.get(person.role)
     if landing:
         return RedirectResponse(f"{COOKIE_PATH}/{landing}", status_code=status.HTTP_303_SEE_OTHER)
     if person.role not in APPROVER_ROLES:

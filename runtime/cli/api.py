@@ -32,12 +32,22 @@ def token(
         typer.Option(help="Term code for effective-dated checks, e.g. 202710.", callback=term_code),
     ] = None,
     ttl: Annotated[str, typer.Option(help="Lifetime: 90s, 30m, 8h, 7d.")] = "8h",
+    department: Annotated[
+        str | None, typer.Option(help="The department a chair chairs (SCBCRSE code, e.g. MATH).")
+    ] = None,
 ) -> None:
     """Mint a locally signed API token; the token is the last line printed."""
     from core.settings import get_settings
     from runtime.api.auth import mint_token
 
-    minted = mint_token(get_settings(), role=role, subject=subject, term=term, ttl=parse_ttl(ttl))
+    minted = mint_token(
+        get_settings(),
+        role=role,
+        subject=subject,
+        term=term,
+        ttl=parse_ttl(ttl),
+        department=department,
+    )
     typer.echo(f"# {role.value} {subject}, valid {ttl}; send as 'Authorization: Bearer <token>'")
     typer.echo(minted)
 

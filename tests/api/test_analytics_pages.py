@@ -71,3 +71,36 @@ def test_the_page_shows_findings_as_svg_charts_with_suppression_and_no_outside_r
     page.screenshot(path=str(SHOTS / "analytics.png"))
     page.close()
     assert hosts == {urlsplit(server).hostname}
+
+
+def test_a_chair_reads_their_department_only_and_research_reads_all(
+    client, token, settings, history: AnalyticsBuild
+) -> None:
+    store(make_engine(settings.database_url), history)
+    departments = sorted({t.department for t in history.tables if t.department})
+    assert len(departments) >= 2
+    mine, theirs = departments[0], departments[1]
+    chair = token(Role.CHAIR, "chair-1", department=mine)
+    own = client.get("/api/analytics", headers=chair).json()
+    assert own["tables"] and {t["department"] for t in own["tables"]} == {mine}
+    assert own["narrative"] is None  # the build's prose covers every department
+    kept = {t["id"] for t in own["tables"]}
+    assert all(f["table_id"] in kept for f in own["findings"])
+    refused = client.get("/api/analytics", params={"department": theirs}, headers=chair)
+    assert refused.status_code == 403 and theirs in refused.json()["detail"]
+    research = token(Role.RESEARCH, "ir-1")
+    everything = client.get("/api/analytics", headers=research).json()
+    assert len(everything["tables"]) == len(history.tables)
+    one = client.get("/api/analytics", params={"department": theirs}, headers=research).json()
+    assert {t["department"] for t in one["tables"]} == {theirs}
+
+
+def test_a_chair_token_names_its_department() -> None:
+    from core.errors import ConfigurationError
+    from core.settings import Settings
+
+    settings = Settings(auth_secret="test-secret-of-at-least-32-bytes-long!")
+    with pytest.raises(ConfigurationError, match="needs --department"):
+        mint_token(settings, role=Role.CHAIR, subject="chair-1")
+    with pytest.raises(ConfigurationError, match="dept"):
+        mint_token(settings, role=Role.CHAIR, subject="chair-1", department="math; drop")

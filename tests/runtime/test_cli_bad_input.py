@@ -45,6 +45,8 @@ CASES = [
     Case(["token", "--role", "advisor", "--subject", "notapidm"], 2, "numeric Banner PIDM"),
     Case(["token", "--role", "admin", "--subject", "a", "--term", "notaterm"], 2, "six digits"),
     Case(["token", "--role", "wizard", "--subject", "1"], 2, "Invalid value for '--role'"),
+    Case(["token", "--role", "chair", "--subject", "c1"], 2, "role chair needs --department"),
+    Case(["token", "--role", "chair", "--subject", "c1", "--department", "math"], 2, "dept 'math'"),
     Case(["token", "--role", "admin", "--subject", "a", "--ttl", "0h"], 2, "--ttl '0h'"),
     # reconcile
     Case(["reconcile", "--term", "notaterm"], 2, "'notaterm' is not a Banner term code"),

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from tools.banner.queries.base import AnySelect, statement
-from tools.banner.schema import rprawrd, scrrtst, sgbstdn, shrtckg, shrtckn, spbpers
+from tools.banner.schema import rprawrd, scbcrse, scrrtst, sgbstdn, shrtckg, shrtckn, spbpers
 
 DFW_GRADES = ("D+", "D", "D-", "E", "F", "W")
 Dimension = Literal["all", "sex", "ethnicity", "pell", "load"]
@@ -210,3 +210,20 @@ def history_terms(up_to: str, limit: int) -> AnySelect:
     """The latest ``limit`` terms up to ``up_to`` that have academic history, latest first."""
     term = shrtckn.c.shrtckn_term_code
     return select(term).where(term <= up_to).group_by(term).order_by(term.desc()).limit(limit)
+
+
+@statement()
+def course_departments() -> AnySelect:
+    """Each catalog course's department (SCBCRSE, its latest effective row)."""
+    later = aliased(scbcrse)
+    newest = (
+        select(func.max(later.c.scbcrse_eff_term))
+        .where(
+            later.c.scbcrse_subj_code == scbcrse.c.scbcrse_subj_code,
+            later.c.scbcrse_crse_numb == scbcrse.c.scbcrse_crse_numb,
+        )
+        .scalar_subquery()
+    )
+    return select(
+        scbcrse.c.scbcrse_subj_code, scbcrse.c.scbcrse_crse_numb, scbcrse.c.scbcrse_dept_code
+    ).where(scbcrse.c.scbcrse_eff_term == newest)

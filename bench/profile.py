@@ -435,8 +435,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--analyze",
         action="store_true",
-        help="run SQLite's ANALYZE on the Banner after seeding (planner statistics, as a"
-        " production database has gathered; without them SQLite may pick a poor join order)",
+        help="run SQLite's ANALYZE on a reused --var-dir Banner (seeding gathers the planner"
+        " statistics itself; a Banner seeded before that lacks them and picks poor join orders)",
     )
     parser.add_argument("--seed", type=int, default=16, help="sampling seed")
     args = parser.parse_args(argv)

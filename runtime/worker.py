@@ -114,13 +114,12 @@ def process(inbox: Inbox, record: InboxRecord, handler: Handler) -> Status:
         event = record.event()
     except ValidationFailed as exc:
         return inbox.bury(record.event_id, str(exc))
-    try:
-        with event_scope(record.event_id):
+    with event_scope(record.event_id):
+        try:
             outcome = handler.handle(event)
-    except Exception as exc:  # a handler's bug must not kill the worker; it is recorded
-        with event_scope(record.event_id):
+        except Exception as exc:  # a handler's bug must not kill the worker; it is recorded
             log.exception("handler raised")
-        outcome = Outcome.retry(f"{type(exc).__name__}: {exc}")
+            outcome = Outcome.retry(f"{type(exc).__name__}: {exc}")
     match outcome.status:
         case "done":
             return inbox.complete(record.event_id)

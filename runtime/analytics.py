@@ -16,10 +16,12 @@ Findings are stated from published cells only, each naming the table and cells i
 from __future__ import annotations
 
 import csv
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -56,7 +58,9 @@ OUTCOMES = ["DFW", "completed"]
 BANDS = ["AB", "C", "DFW", "none"]
 BAND_LABELS = {"AB": "A or B", "C": "C", "DFW": "D, F or W", "none": "not taken"}
 GAP = 0.10
-"""A difference in DFW rate worth stating (ten points)."""
+"""A difference in DFW rate worth stating (ten points), if it is not chance:"""
+FAMILY_ERROR = 0.05
+"""the chance that any stated gap of a build is luck (Bonferroni over its tables)."""
 
 metadata = MetaData()
 ir_course_outcomes = Table(
@@ -218,11 +222,14 @@ def build(banner: Engine, up_to: str, *, terms: int = 6, min_cell: int = 10) -> 
 
 
 def findings(tables: Iterable[AnalyticsTable]) -> list[Finding]:
-    """Gaps of at least :data:`GAP` in DFW rate between rows of a table, the largest first.
+    """Gaps worth stating between rows of a table, the largest first.
 
-    Equity and prerequisite tables only, and published cells only.
+    Equity and prerequisite tables only, published cells only. A gap is stated when it is at
+    least :data:`GAP` and unlikely to be chance across the whole build: its two-proportion z
+    must pass the Bonferroni bound for :data:`FAMILY_ERROR` over every table compared (a
+    build compares thousands, and one in a hundred differs at p < 0.01 by luck alone).
     """
-    found: list[Finding] = []
+    candidates = []
     for t in tables:
         if t.kind not in ("equity", "prerequisite"):
             continue
@@ -232,18 +239,26 @@ def findings(tables: Iterable[AnalyticsTable]) -> list[Finding]:
             continue
         high = max(shown, key=lambda r: shown[r])
         low = min(shown, key=lambda r: shown[r])
-        gap = shown[high] - shown[low]
-        if gap < GAP:
+        sizes = dict(zip(t.table.rows, t.table.row_totals, strict=True))
+        z = _z(shown[high], sizes[high], shown[low], sizes[low])
+        candidates.append((t, high, low, shown[high], shown[low], z))
+    if not candidates:
+        return []
+    needed = NormalDist().inv_cdf(1 - FAMILY_ERROR / (2 * len(candidates)))
+    found: list[Finding] = []
+    for t, high, low, p_high, p_low, z in candidates:
+        if p_high - p_low < GAP or z < needed:
             continue
         if t.kind == "prerequisite":
             text = (
-                f"In {t.course}, {shown[high]:.0%} of students whose grade in {t.dimension}"
-                f" was {high} earned a D, F or W, against {shown[low]:.0%} after {low}."
+                f"In {t.course}, {p_high:.0%} of students whose grade in {t.dimension}"
+                f" was {high} earned a D, F or W, against {p_low:.0%} after {low}."
             )
         else:
-            text = (f"In {t.course}, the DFW rate is {shown[high]:.0%} for {high} students and"
-                    f" {shown[low]:.0%} for {low} students.")  # fmt: skip
-        found.append(Finding(table_id=t.id, text=text, cells=[high, low], gap=round(gap, 4)))
+            text = (f"In {t.course}, the DFW rate is {p_high:.0%} for {high} students and"
+                    f" {p_low:.0%} for {low} students.")  # fmt: skip
+        gap = round(p_high - p_low, 4)
+        found.append(Finding(table_id=t.id, text=text, cells=[high, low], gap=gap))
     return sorted(found, key=lambda f: -f.gap)
 
 
@@ -285,6 +300,15 @@ def narrate(result: AnalyticsBuild, drafter: Drafter) -> AnalyticsBuild:
         text=draft.text, prompt_ref=draft.prompt_ref, model=draft.model, fallback=draft.fallback
     )
     return result.model_copy(update={"narrative": narrative})
+
+
+def _z(p1: float, n1: int | None, p2: float, n2: int | None) -> float:
+    """The two-proportion z statistic of rates ``p1`` and ``p2`` over groups of ``n1``, ``n2``."""
+    if not n1 or not n2:
+        return 0.0
+    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    return abs(p1 - p2) / spread if spread else 0.0
 
 
 def _entries(t: AnalyticsTable) -> Iterable[tuple[str, str, int | None]]:

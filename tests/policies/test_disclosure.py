@@ -103,7 +103,7 @@ def test_the_threshold_is_configurable() -> None:
     assert suppress(table, threshold=20).cells[0][0] is None
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(
     st.integers(1, 5).flatmap(
         lambda n_cols: st.lists(

@@ -209,7 +209,7 @@ def build(banner: Engine, up_to: str, *, terms: int = 6, min_cell: int = 10) -> 
     for subj, numb, grade, n in grades:
         distribution[_course(subj, numb)]["all", grade] = n
     for course, cells in sorted(distribution.items()):
-        columns = sorted({g for _, g in cells})
+        columns = sorted({g for _, g in cells}, key=_grade_order)
         title = f"{course}: final grades, {span}"
         table = _table(title, ["all"], columns, cells, min_cell)
         tables.append(AnalyticsTable(id=f"grades:{course}", kind="grades", course=course,
@@ -300,6 +300,11 @@ def narrate(result: AnalyticsBuild, drafter: Drafter) -> AnalyticsBuild:
         text=draft.text, prompt_ref=draft.prompt_ref, model=draft.model, fallback=draft.fallback
     )
     return result.model_copy(update={"narrative": narrative})
+
+
+def _grade_order(grade: str) -> tuple[str, int]:
+    """A, A-, B+, B, B-…: by letter, then plus before the bare letter before minus."""
+    return grade[:1], {"+": 0, "": 1, "-": 2}.get(grade[1:], 3)
 
 
 def _z(p1: float, n1: int | None, p2: float, n2: int | None) -> float:

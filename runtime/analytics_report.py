@@ -16,48 +16,64 @@ from runtime.analytics import AnalyticsBuild, AnalyticsTable
 BAR_HEIGHT = 22
 LABEL_WIDTH = 170
 BAR_WIDTH = 320
-CHARTED = ("prerequisite", "equity")
 
 
 def bar_chart(t: AnalyticsTable) -> str:
     """The DFW rate of each row as a horizontal bar; a hidden rate is said, not drawn."""
     p = t.table
-    rates = [p.rate(i, 0) for i in range(len(p.rows))]
-    height = BAR_HEIGHT * len(p.rows) + 30
+    shares = [(row, p.rate(i, 0)) for i, row in enumerate(p.rows)]
+    return _bars(_anchor(t.id), f"{p.title}: DFW rate", "DFW rate by group", shares)
+
+
+def distribution_chart(t: AnalyticsTable) -> str:
+    """A course's final grades: each grade's share of the published total as a bar."""
+    p = t.table
+    total = p.total
+    shares = [
+        (grade, None if count is None or not total else count / total)
+        for grade, count in zip(p.columns, p.cells[0], strict=True)
+    ]
+    return _bars(_anchor(t.id), f"{p.title}: share of each grade", "Share by grade", shares)
+
+
+def _bars(chart_id: str, title: str, what: str, shares: list[tuple[str, float | None]]) -> str:
+    """Labelled horizontal bars of shares (0 to 1); None is written "suppressed"."""
+    height = BAR_HEIGHT * len(shares) + 30
     width = LABEL_WIDTH + BAR_WIDTH + 60
     described = "; ".join(
-        f"{row}: {'suppressed' if rate is None else f'{rate:.0%}'}"
-        for row, rate in zip(p.rows, rates, strict=True)
+        f"{label}: {'suppressed' if share is None else f'{share:.0%}'}" for label, share in shares
     )
-    chart_id = _anchor(t.id)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}"'
         f' viewBox="0 0 {width} {height}" aria-labelledby="{chart_id}-t {chart_id}-d">',
-        f'<title id="{chart_id}-t">{escape(p.title)}: DFW rate</title>',
-        f'<desc id="{chart_id}-d">DFW rate by group. {escape(described)}.</desc>',
+        f'<title id="{chart_id}-t">{escape(title)}</title>',
+        f'<desc id="{chart_id}-d">{escape(what)}. {escape(described)}.</desc>',
     ]
-    for i, (row, rate) in enumerate(zip(p.rows, rates, strict=True)):
+    for i, (label, share) in enumerate(shares):
         y = 10 + i * BAR_HEIGHT
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end" font-size="13"'
-            f' fill="#222">{escape(row)}</text>'
+            f' fill="#222">{escape(label)}</text>'
         )
-        if rate is None:
+        if share is None:
             parts.append(
                 f'<text x="{LABEL_WIDTH}" y="{y + 15}" font-size="12" fill="#666">suppressed</text>'
             )
             continue
-        length = round(BAR_WIDTH * rate)
+        length = round(BAR_WIDTH * share)
         parts.append(
             f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{length}" height="{BAR_HEIGHT - 6}"'
             f' fill="#1f5f8b"/>'
         )
         parts.append(
             f'<text x="{LABEL_WIDTH + length + 6}" y="{y + 15}" font-size="12"'
-            f' fill="#222">{rate:.0%}</text>'
+            f' fill="#222">{share:.0%}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+CHARTS = {"prerequisite": bar_chart, "equity": bar_chart, "grades": distribution_chart}
 
 
 def data_table(t: AnalyticsTable) -> str:
@@ -80,14 +96,14 @@ def data_table(t: AnalyticsTable) -> str:
 
 
 def section(t: AnalyticsTable) -> str:
-    """One table's section: the chart (equity and prerequisite tables), then the counts."""
+    """One table's section: its chart (DFW by term has none: the table says it), the counts."""
     if t.table.all_hidden:
         shown = (
             f"<p>Every count of {escape(t.table.title)} is under {t.table.threshold} or would"
             " give one away, so nothing is shown: combine terms or groups to see it.</p>"
         )
     else:
-        chart = bar_chart(t) if t.kind in CHARTED else ""
+        chart = CHARTS[t.kind](t) if t.kind in CHARTS else ""
         shown = f"{chart}{data_table(t)}"
     return f'<section id="{_anchor(t.id)}"><h3>{escape(t.table.title)}</h3>{shown}</section>'
 

@@ -101,6 +101,7 @@ def test_bca_analytics_build_stores_and_writes_csv_and_html(
     assert "entries hidden" in done.output and "Pell" in done.output
     page = (tmp_path / "report.html").read_text()
     assert page.count("<svg") >= 2 and "<script" not in page
+    assert "share of each grade</title>" in page and "DFW rate</title>" in page
     assert 'src="http' not in page and 'href="http' not in page  # nothing from elsewhere
     assert len(list((tmp_path / "csv").glob("*.csv"))) > 10
     as_json = CliRunner().invoke(app, ["analytics", "build", "202620", "--json"])

@@ -175,14 +175,22 @@ def build(banner: Engine, up_to: str, *, terms: int = 6, min_cell: int = 10) -> 
     departments = {_course(subj, numb): dept for subj, numb, dept in catalog}
     span = f"{window[0]}-{window[-1]}"
     tables: list[AnalyticsTable] = []
+
+    def add(
+        id_: str, kind: Kind, course: str, table: PublishedTable, about: str | None = None
+    ) -> None:
+        department = departments.get(course)
+        tables.append(AnalyticsTable(id=id_, kind=kind, course=course, table=table,
+                                     department=department, dimension=about))  # fmt: skip
+
     per_course: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
     for subj, numb, term, _grp, outcome, n in by_dimension["all"]:
         per_course[_course(subj, numb)][term, outcome] = n
     for course, cells in sorted(per_course.items()):
         title = f"{course}: DFW by term, {span}"
-        table = _table(title, window, OUTCOMES, cells, min_cell)
-        tables.append(AnalyticsTable(id=f"dfw:{course}", kind="dfw_by_term", course=course,
-                                     table=table))  # fmt: skip
+        add(
+            f"dfw:{course}", "dfw_by_term", course, _table(title, window, OUTCOMES, cells, min_cell)
+        )
     for dimension in DIMENSIONS[1:]:
         grouped: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
         for subj, numb, _term, grp, outcome, n in by_dimension[dimension]:
@@ -190,10 +198,8 @@ def build(banner: Engine, up_to: str, *, terms: int = 6, min_cell: int = 10) -> 
         for course, cells in sorted(grouped.items()):
             rows = sorted({g for g, _ in cells})
             title = f"{course}: DFW by {dimension}, {span}"
-            tables.append(AnalyticsTable(
-                id=f"equity:{course}:{dimension}", kind="equity", course=course,
-                dimension=dimension, table=_table(title, rows, OUTCOMES, cells, min_cell),
-            ))  # fmt: skip
+            table = _table(title, rows, OUTCOMES, cells, min_cell)
+            add(f"equity:{course}:{dimension}", "equity", course, table, dimension)
     by_pair: dict[tuple[str, str], dict[tuple[str, str], int]] = defaultdict(dict)
     for subj, numb, psubj, pnumb, band, outcome, n in pairs:
         if band in BANDS:
@@ -201,20 +207,15 @@ def build(banner: Engine, up_to: str, *, terms: int = 6, min_cell: int = 10) -> 
     for (course, prerequisite), cells in sorted(by_pair.items()):
         rows = [BAND_LABELS[b] for b in BANDS]
         title = f"{course}: DFW by grade in its prerequisite {prerequisite}, {span}"
-        tables.append(AnalyticsTable(
-            id=f"prerequisite:{course}:{prerequisite}", kind="prerequisite", course=course,
-            dimension=prerequisite, table=_table(title, rows, OUTCOMES, cells, min_cell),
-        ))  # fmt: skip
+        table = _table(title, rows, OUTCOMES, cells, min_cell)
+        add(f"prerequisite:{course}:{prerequisite}", "prerequisite", course, table, prerequisite)
     distribution: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
     for subj, numb, grade, n in grades:
         distribution[_course(subj, numb)]["all", grade] = n
     for course, cells in sorted(distribution.items()):
         columns = sorted({g for _, g in cells}, key=_grade_order)
         title = f"{course}: final grades, {span}"
-        table = _table(title, ["all"], columns, cells, min_cell)
-        tables.append(AnalyticsTable(id=f"grades:{course}", kind="grades", course=course,
-                                     table=table))  # fmt: skip
-    tables = [t.model_copy(update={"department": departments.get(t.course)}) for t in tables]
+        add(f"grades:{course}", "grades", course, _table(title, ["all"], columns, cells, min_cell))
     return AnalyticsBuild(
         terms=window, min_cell=min_cell, built_at=utcnow(), tables=tables,
         findings=findings(tables),

@@ -15,18 +15,17 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from langgraph.graph import END, START, StateGraph
-from langgraph.types import interrupt
 from sqlalchemy import Engine, Row, text
 
 from agents.checkpoints import open_checkpointer
 from app import create_app
+from bench.approvals import paused_graph
 from core.db import make_engine
 from core.settings import Settings
 from policies.approvals import (
@@ -104,21 +103,8 @@ def people(banner: Engine) -> People:
     )
 
 
-class State(TypedDict, total=False):
-    request: dict[str, Any]
-    decision: dict[str, Any]
-
-
-def _ask(state: State) -> State:
-    return {"decision": interrupt(state["request"])}
-
-
-def build_graph(checkpointer: Any) -> Any:
-    graph = StateGraph(State)
-    graph.add_node("ask", _ask)
-    graph.add_edge(START, "ask")
-    graph.add_edge("ask", END)
-    return graph.compile(checkpointer=checkpointer)
+build_graph = paused_graph
+"""The smallest graph that pauses as the agents do (the approvals benchmark's)."""
 
 
 DRAFT = "Hi, we noticed you have not logged in to MATH 101 for nine days. Can we help?"

@@ -8,6 +8,10 @@ tool call the specialist composes (``canvas_send_message`` for the advisor to ap
 ``banner_post_grade`` whose reasoning the instructor reads). A new prompt adds an input model
 and a builder here.
 
+A program-review case (:class:`NarrativeInput`) has no student at all: its findings are what
+a build states from suppressed tables, composed as :func:`runtime.analytics.narrate` composes
+them, and its draft goes into no tool call (the build stores it).
+
 A support-chat case (:class:`ChatInput`) is what a signed-in student writes, turn by turn;
 other students appear in it as ``{key.field}`` references into the people fixture, filled in
 only when the case runs, so the suite file holds no identifier.
@@ -22,6 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from agents.drafting.narrative import NARRATIVE_PROMPT, Finding, narrative_variables
 from agents.routing import ROLES, Specialist
 from agents.specialists.alerts import OUTREACH_PROMPT
 from agents.specialists.grades import ANOMALY_PROMPT
@@ -61,6 +66,15 @@ class AnomalyInput(_Input):
 
 _REFERENCE = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z_]+)\}")
 REFERENCE_FIELDS = frozenset({"name", "first_name", "last_name", "banner_id", "email", "pidm"})
+
+
+class NarrativeInput(BaseModel):
+    """A build's findings over its period: no person, nothing to redact."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    period: str = Field(min_length=1, description="The build's terms, e.g. 201910 to 202120.")
+    findings: list[Finding] = Field(min_length=1)
 
 
 class ChatInput(_Input):
@@ -106,14 +120,16 @@ class Composed:
 
     variables: dict[str, Any]
     role: Role
-    tool: str
+    tool: str | None
+    """The call the draft goes into; None: it goes into none (the build stores a narrative)."""
     call_args: Callable[[str], dict[str, Any]]
     """The call's arguments given the drafted text."""
 
 
 def _outreach(
-    raw: OutreachInput, person: Person, vault: PseudonymVault, redact: Redact
+    raw: OutreachInput, people: dict[str, Person], vault: PseudonymVault, redact: Redact
 ) -> Composed:
+    person = people[raw.student]
     pidm = vault.pseudonym(PiiType.PIDM, str(person.pidm))
     variables = {
         "student": vault.pseudonym(PiiType.PERSON, person.first_name),
@@ -129,7 +145,10 @@ def _outreach(
     )
 
 
-def _anomaly(raw: AnomalyInput, person: Person, vault: PseudonymVault, redact: Redact) -> Composed:
+def _anomaly(
+    raw: AnomalyInput, people: dict[str, Person], vault: PseudonymVault, redact: Redact
+) -> Composed:
+    person = people[raw.student]
     pidm = vault.pseudonym(PiiType.PIDM, str(person.pidm))
     variables = {
         "student": pidm,
@@ -152,15 +171,24 @@ def _anomaly(raw: AnomalyInput, person: Person, vault: PseudonymVault, redact: R
     )
 
 
+def _narrative(
+    raw: NarrativeInput, people: dict[str, Person], vault: PseudonymVault, redact: Redact
+) -> Composed:
+    variables = narrative_variables(raw.period, raw.findings)
+    return Composed(variables, Role.RESEARCH, None, lambda text: {})
+
+
 @dataclass(frozen=True)
 class InputKind:
     """A prompt's input model and its builder."""
 
-    model: type[_Input]
-    build: Callable[[Any, Person, PseudonymVault, Redact], Composed]
+    model: type[BaseModel]
+    build: Callable[[Any, dict[str, Person], PseudonymVault, Redact], Composed]
+    """Composes a case's input; a subject is looked up by its key among the fixture people."""
 
 
 INPUTS: dict[str, InputKind] = {
     OUTREACH_PROMPT.partition("@")[0]: InputKind(OutreachInput, _outreach),
     ANOMALY_PROMPT.partition("@")[0]: InputKind(AnomalyInput, _anomaly),
+    NARRATIVE_PROMPT.partition("@")[0]: InputKind(NarrativeInput, _narrative),
 }

@@ -5,6 +5,7 @@ fixture, wrapped as inspect scorers (one per name, so inspect's log and its redu
 apart). ``GUARD_SCORERS`` are the ones that must hold whatever the model says (the local
 smoke suite asserts them); the others measure quality. ``citations`` and ``handoff`` judge an
 agent that searches and hands off (the support chatbot); a drafting case never asks for them.
+``cited`` judges a prompt that must cite the lines it was given (program review's narrative).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState
 
+from agents.drafting.checks import uncited_claim
 from agents.toolbox.catalogue import CATALOGUE
 from evals.matching import text_matches, trajectory_matches
 from evals.models import transcript
@@ -189,6 +191,20 @@ def _handoff(case: Case, run: CaseRun, people: People) -> Verdict:
     return Verdict(True)
 
 
+def _cited(case: Case, run: CaseRun, people: People) -> Verdict:
+    """A model's draft of a citing prompt rests every sentence and number on a line it cites.
+
+    The drafter holds drafts to this already (and falls back to the template); scoring it
+    again, on the lines the suite's own prompt cites, catches a prompt version without
+    ``cite:`` or a drafter change that lets an uncited claim through. The template restates
+    the lines themselves, so only a model's words are judged.
+    """
+    if not run.evidence or run.drafted_by != "model":
+        return NOT_SCORED
+    why = uncited_claim(run.draft, run.evidence)
+    return Verdict(why is None, why or "")
+
+
 Check = Callable[[Case, CaseRun, People], Verdict]
 SCORERS: dict[str, Check] = {
     "model_call": _model_call,
@@ -202,6 +218,7 @@ SCORERS: dict[str, Check] = {
     "limits": _limits,
     "citations": _citations,
     "handoff": _handoff,
+    "cited": _cited,
 }
 GUARD_SCORERS = ("pii_sent", "pii_output", "policy")
 """What must hold whatever the model says."""

@@ -51,6 +51,7 @@ from policies.audit import AuditLog
 from policies.pii import PseudonymVault, Redactor
 from policies.pii.patterns import DEFAULT_BANNER_ID_PATTERN
 from policies.rbac import Approval, Policy, Principal, Role
+from prompts import load_prompt
 from sandbox.model.script import Script, ScriptPlayer
 
 
@@ -76,6 +77,8 @@ class CaseRun(BaseModel):
     """Chunk ids the output cites, in order, retrieved or not."""
     handoff: str | None = None
     """Why the turn went to a person, if it did."""
+    evidence: str = ""
+    """The numbered lines a prompt with ``cite:`` must rest every sentence on."""
     tokens_in: int = 0
     tokens_out: int = 0
     latency_ms: float = 0.0
@@ -124,9 +127,12 @@ def run_case(ctx: SuiteContext, case: Case) -> CaseRun:
     """One epoch of a drafting case (blocking; the solver runs it in a thread)."""
     kind = INPUTS[ctx.suite.prompt_name]
     raw = kind.model.model_validate(case.input)
-    person = ctx.people.by_key()[raw.student]
     vault = PseudonymVault()
-    composed = kind.build(raw, person, vault, lambda t: ctx.redactor.redact_text(t, vault).text)
+
+    def redact(text: str) -> str:
+        return ctx.redactor.redact_text(text, vault).text
+
+    composed = kind.build(raw, ctx.people.by_key(), vault, redact)
     capture = Capture()
     log = MemoryDraftLog()
     drafter = Drafter(
@@ -148,7 +154,12 @@ def run_case(ctx: SuiteContext, case: Case) -> CaseRun:
     records = log.all()
     tokens_in = sum(r.tokens_in for r in records)
     tokens_out = sum(r.tokens_out for r in records)
-    call = CallRecord(tool=composed.tool, args=composed.call_args(draft.text), decision="composed")
+    calls = []
+    if composed.tool is not None:
+        args = composed.call_args(draft.text)
+        call = CallRecord(tool=composed.tool, args=args, decision="composed")
+        calls.append(_decide(ctx.policy, call, composed.role))
+    cite = load_prompt(ctx.suite.prompt).cite  # the suite's: a version dropping it is still held
     return CaseRun(
         case_id=case.id,
         prompt_ref=draft.prompt_ref,
@@ -159,7 +170,8 @@ def run_case(ctx: SuiteContext, case: Case) -> CaseRun:
         drafted_by="model" if draft.model is not None else "template",
         fallback=draft.fallback,
         model_errors=capture.errors,
-        calls=[_decide(ctx.policy, call, composed.role)],
+        calls=calls,
+        evidence=str(composed.variables.get(cite, "")) if cite else "",
         tokens_in=tokens_in,
         tokens_out=tokens_out,
         latency_ms=round(elapsed, 1),

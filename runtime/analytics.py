@@ -41,6 +41,7 @@ from sqlalchemy import (
 )
 
 from agents.drafting.drafter import Drafter
+from agents.drafting.narrative import NARRATIVE_PROMPT, Finding, narrative_variables
 from core.clock import utcnow
 from core.errors import BcaError
 from policies.disclosure import CountTable, PublishedTable, suppress
@@ -107,15 +108,6 @@ class AnalyticsTable(BaseModel):
     department: str | None = Field(None, description="The course's SCBCRSE department.")
     dimension: str | None = None
     table: PublishedTable
-
-
-class Finding(BaseModel):
-    """A sentence about the data and the cells it rests on (table id, row labels)."""
-
-    table_id: str
-    text: str
-    cells: list[str]
-    gap: float
 
 
 class Narrative(BaseModel):
@@ -278,25 +270,16 @@ def for_department(result: AnalyticsBuild, department: str) -> AnalyticsBuild:
     })  # fmt: skip
 
 
-NARRATIVE_PROMPT = "program_review_narrative@1"
-
-
 def narrate(result: AnalyticsBuild, drafter: Drafter) -> AnalyticsBuild:
     """Return ``result`` with its findings in prose, citing them as ``[1]``, ``[2]``.
 
-    Redacted by construction: the prompt receives the findings, which are sentences about
-    published cells of suppressed tables, and nothing else.
+    The prompt gets :func:`~agents.drafting.narrative.narrative_variables` of the findings and
+    nothing else, so it sees no student by construction.
     """
     if not result.findings:
         return result
-    numbered = [f"[{i}] {f.text} (table {f.table_id})" for i, f in enumerate(result.findings, 1)]
-    cited = " ".join(f"{f.text} [{i}]" for i, f in enumerate(result.findings, 1))
-    variables = {
-        "period": f"{result.terms[0]} to {result.terms[-1]}",
-        "findings": "\n".join(numbered),
-        "cited": cited,
-    }
-    draft = drafter.draft(NARRATIVE_PROMPT, variables)
+    period = f"{result.terms[0]} to {result.terms[-1]}"
+    draft = drafter.draft(NARRATIVE_PROMPT, narrative_variables(period, result.findings))
     narrative = Narrative(
         text=draft.text, prompt_ref=draft.prompt_ref, model=draft.model, fallback=draft.fallback
     )

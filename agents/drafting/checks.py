@@ -105,10 +105,7 @@ class DraftChecker:
                 Violation.TOO_LONG,
                 f"the model's draft had {words} words (limit {prompt.max_words})",
             )
-        if prompt.cite is not None:
-            uncited = uncited_claim(text, str(variables.get(prompt.cite, "")))
-            if uncited is not None:
-                return Finding(Violation.UNCITED, uncited)
+        # Identifiers before citations: an uncited sentence is quoted in the fallback's label.
         kinds = {r.entity.value for r in self._identifiers if next(r.find(text), None)}
         if vault is not None:
             kinds |= {kind.value for kind in vault.revealed_in(text)}
@@ -117,6 +114,10 @@ class DraftChecker:
             return Finding(
                 Violation.IDENTIFIER, f"the model's draft held a personal identifier ({shown})"
             )
+        if prompt.cite is not None:
+            uncited = uncited_claim(text, str(variables.get(prompt.cite, "")))
+            if uncited is not None:
+                return Finding(Violation.UNCITED, uncited)
         return None
 
 
@@ -130,7 +131,9 @@ def uncited_claim(text: str, evidence: str) -> str | None:
 
     Every sentence must cite at least one line that exists, and every number it states (a
     rate, a count, a course number) must appear in a line it cites: a model may word the
-    findings, never add to them.
+    findings, never add to them. A sentence stating no number at all rests on nothing it
+    cites (``The department should act [1].``): a finding is its numbers. That sentence is not
+    quoted in the reason, which goes into the fallback's label: it is only the model's words.
     """
     lines = {m[1]: m[2] for m in re.finditer(r"^\[(\d+)\] (.*)$", evidence, re.MULTILINE)}
     for sentence in (s.strip() for s in SENTENCE.findall(text)):
@@ -143,6 +146,8 @@ def uncited_claim(text: str, evidence: str) -> str | None:
         if unknown:
             return f"the model's draft cites [{unknown[0]}], which is not a finding"
         stated = NUMBER.findall(CITATION.sub("", sentence))
+        if not stated:
+            return f"the model's draft has a sentence stating no number of finding {cited[0]}"
         backing = " ".join(lines[n] for n in cited)
         missing = [n for n in stated if n not in NUMBER.findall(backing)]
         if missing:

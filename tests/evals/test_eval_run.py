@@ -34,6 +34,7 @@ def test_replay_over_every_suite_passes_and_writes_the_reports(tmp_path):
         "grade_anomaly_explain[grade_anomaly_explain@1]",
         "smoke_local[outreach_draft@1]",
         "support_chat[support_answer@2]",
+        "program_review_narrative[program_review_narrative@1]",
     }
     assert sum(int(s.get("tests") or 0) for s in suites) >= 150
     assert all(s.get("failures") == "0" for s in suites)
@@ -113,6 +114,23 @@ def test_two_prompt_versions_side_by_side(prompts_copy, tmp_path):
     two = figures["grade_anomaly_explain[grade_anomaly_explain@2]"]
     assert one["pass_hat_k"] == 1.0 and two["pass_hat_k"] < 0.5  # v2 lost the evidence
     assert ran.code == 1 and "REGRESSED" in ran.err
+
+
+def test_a_narrative_version_that_stops_citing_fails_the_cited_scorer(prompts_copy, tmp_path):
+    v1 = (prompts_copy / "program_review_narrative.v1.md").read_text()
+    (prompts_copy / "program_review_narrative.v2.md").write_text(
+        v1.replace("version: 1", "version: 2").replace("cite: findings\n", "")
+    )
+    loader.all_prompts.cache_clear()
+    ran = bca(
+        "eval", "run", "program_review_narrative", "--model", "scripted",
+        "--prompt", "program_review_narrative@2", "--report", str(tmp_path / "r"),
+    )  # fmt: skip
+    assert ran.code == 1
+    assert "REGRESSED invented-rate case: 1.0 -> 0.0" in ran.err
+    summary = (tmp_path / "r" / "summary.md").read_text()
+    assert "cited (epoch 1): the model's draft states 71%, which its citations do not" in summary
+    assert "REGRESSED prerequisite-worded-01" not in ran.err  # faithful drafts still pass
 
 
 def test_pass_hat_k_and_the_flaky_flag_on_a_model_that_alternates(tmp_path):

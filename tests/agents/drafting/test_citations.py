@@ -19,7 +19,9 @@ EVIDENCE = (
     [
         ("Students who struggled in SPAN 160 fail MATH 252 at 44%, against 12% [1]. "
          "Pell students fare worse in ANTH 295 (26% vs 10%) [2].", None),
-        ("Both gaps matter [1] [2].", None),
+        ("Both gaps matter, in MATH 252 and in ANTH 295 [1] [2].", None),
+        ("Both gaps matter [1] [2].", "stating no number of finding 1"),  # rests on nothing
+        ("The department should dismiss these students [2].", "stating no number of finding 2"),
         ("MATH 252 depends on SPAN 160 [1]. This is worrying.", "citing no finding"),
         ("Pell students fail ANTH 295 at 26% [3].", "cites [3], which is not a finding"),
         ("Pell students fail ANTH 295 at 31% [2].", "states 31%"),

@@ -67,6 +67,10 @@ class StudentScope:
             reach |= set(self.taught)
         return reach
 
+    def own_students(self) -> frozenset[int]:
+        """The caller's advisees and students taught: who a search of theirs most likely means."""
+        return self.advisees | frozenset(self.taught)
+
     def crns_taught(self, pidm: int) -> frozenset[str] | None:
         """The sections an instructor may see of this student (None: not limited)."""
         if self.relation(pidm) is Relation.TAUGHT:

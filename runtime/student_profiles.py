@@ -130,14 +130,20 @@ class ProfileService:
             self._refreshed = now
 
     def search(self, principal: Principal, query: str, limit: int = 20) -> list[StudentMatch]:
-        """Matches the caller may see; confidential ones only by their exact Banner ID."""
+        """Matches the caller may see, their own students first.
+
+        A confidential student is found only by their exact Banner ID.
+        """
         scope = self.scope(principal)
         if not scope.may_search:
             return []
         self.fresh_index()
         typed_id = query.strip().upper()
         matches = []
-        for entry, score in self.index.search(query, among=scope.search_among(), limit=limit):
+        found = self.index.search(
+            query, among=scope.search_among(), prefer=scope.own_students(), limit=limit
+        )
+        for entry, score in found:
             relation = scope.relation(entry.pidm)
             parts = scope.parts(entry.pidm, entry.confidential)
             if relation is None or parts is None:

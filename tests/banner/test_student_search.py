@@ -79,6 +79,27 @@ def test_among_restricts_inside_the_query(index: StudentSearchIndex, banner: Eng
     assert index.search(last, among=set()) == []
 
 
+def test_prefer_ranks_the_callers_own_students_first(
+    index: StudentSearchIndex, banner: Engine
+) -> None:
+    """A shared surname, misspelt: strangers score as high; the advisee must come first."""
+    by_surname: dict[str, list[int]] = {}
+    for pidm in range(100001, 100401):
+        by_surname.setdefault(reads.person_by_pidm(banner, pidm).last_name, []).append(pidm)
+    long_names = {name: found for name, found in by_surname.items() if len(name) >= 5}
+    last, pidms = max(long_names.items(), key=lambda item: len(item[1]))
+    assert len(pidms) >= 3, "the sandbox repeats surnames"
+    typo = last + last[-1]  # a doubled last letter
+    plain = [e.pidm for e, _ in index.search(typo, limit=50)]
+    own = pidms[-1]
+    assert plain[0] != own  # without a preference the last of the namesakes is not first
+    ranked = index.search(typo, prefer={own, 999_999}, limit=50)
+    assert ranked[0][0].pidm == own
+    assert {e.pidm for e, _ in ranked} >= set(plain[:10])  # the others are still there
+    restricted = index.search(typo, among=set(pidms[:2]), prefer={own}, limit=50)
+    assert own not in {e.pidm for e, _ in restricted}  # prefer never widens among
+
+
 def test_refresh_picks_up_a_name_change_from_the_activity_date(
     index: StudentSearchIndex, banner: Engine
 ) -> None:

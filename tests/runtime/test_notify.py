@@ -25,6 +25,7 @@ from core.settings import NotifyChannel, Settings, get_settings
 from runtime.inbox import Inbox, RetryPolicy
 from runtime.notify import Deliverer, Message, Outbox, deliverer, outbox_in
 from runtime.notify.channels import teams_body
+from runtime.notify.rules import run_messages
 from runtime.notify.sink import running_sink
 
 T0 = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
@@ -267,3 +268,29 @@ def test_cli_test_list_and_deliver(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     code, said = run_cli(monkeypatch, capsys, "notify", "list", "--dead")
     assert code == 0 and "gone" in said and "ConnectError" in said and "dead 1" in said
     get_settings.cache_clear()
+
+
+def test_grade_batches_and_exceptions_are_counted_never_quoted() -> None:
+    values = {
+        "event": {"kind": "scheduled.close_grading", "event_id": "close", "term_code": "202610"},
+        "outcome": {
+            "status": "needs_person",
+            "detail": "5 grade(s) posted and 4 confirmed by read-back; 0 declined",
+            "figures": {"posted": 5, "edited": 1, "declined": 0, "confirmed": 4},
+        },
+        "exceptions": [
+            {"kind": "grade_not_confirmed", "detail": "Jane Roe (A00012345) shows no grade",
+             "term": "202610", "crn": "10001", "pidm": 4711},
+            {"kind": "grade_not_confirmed", "detail": "x", "term": "202610", "crn": "10002"},
+        ],
+    }  # fmt: skip
+    found = {m.rule: m for m in run_messages("event:close", values, [], lambda r, t: False, T0)}
+    assert set(found) == {"grades_posted", "exceptions_raised"}
+    grades = dict(found["grades_posted"].facts)
+    assert (grades["Posted"], grades["Confirmed"], grades["Edited"]) == ("5", "4", "1")
+    exceptions = dict(found["exceptions_raised"].facts)
+    assert exceptions == {"grade_not_confirmed": "2", "Sections": "202610/10001, 202610/10002"}
+    text = " ".join(m.model_dump_json() for m in found.values())
+    assert not any(v in text for v in ("Jane", "Roe", "A00012345", "4711"))
+    again = run_messages("event:close", values, [], lambda r, t: False, T0 + timedelta(hours=1))
+    assert {m.id for m in again} == {m.id for m in found.values()}  # stable: stored once

@@ -44,7 +44,9 @@ class NotifyChannel(BaseModel):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
     kind: Literal["slack", "teams", "smtp"]
-    url: str = Field("", description="Webhook URL (slack, teams).")
+    url: SecretStr = Field(
+        SecretStr(""), description="Webhook URL (slack, teams): a credential, masked when shown."
+    )
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(25, ge=1, le=65535)
     smtp_from: str = ""
@@ -56,7 +58,9 @@ class NotifyChannel(BaseModel):
     def _has_an_address(self) -> NotifyChannel:
         if self.kind == "smtp" and not (self.smtp_from and self.smtp_to):
             raise ValueError(f"channel {self.name}: smtp needs smtp_from and smtp_to")
-        if self.kind != "smtp" and not self.url.startswith(("http://", "https://")):
+        if self.kind != "smtp" and not self.url.get_secret_value().startswith(
+            ("http://", "https://")
+        ):
             raise ValueError(f"channel {self.name}: {self.kind} needs an http(s) url")
         return self
 

@@ -98,7 +98,10 @@ def post(channel: NotifyChannel, messages: Sequence[Message], *, timeout: float)
     body = slack_body(messages) if channel.kind == "slack" else teams_body(messages)
     try:
         answer = httpx.post(
-            channel.url, json=body, headers={"Idempotency-Key": key}, timeout=timeout
+            channel.url.get_secret_value(),
+            json=body,
+            headers={"Idempotency-Key": key},
+            timeout=timeout,
         )
     except httpx.TimeoutException:
         raise DeliveryFailed(f"timed out after {timeout:g} s") from None

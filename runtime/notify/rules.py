@@ -43,8 +43,9 @@ READ_SECTION = "banner_get_section"
 DEAD_CURSOR = "dead_events"
 
 
-def _provisioned(thread: str, event: Mapping[str, Any], values: Mapping[str, Any], outcome: Outcome,
-                 at: datetime) -> Iterator[Message]:  # fmt: skip
+def _provisioned(
+    thread: str, event: Mapping[str, Any], values: Mapping[str, Any], outcome: Outcome, at: datetime
+) -> Iterator[Message]:
     if not str(event.get("kind", "")).startswith("banner.section.") or (
         "teachers_enrolled" not in outcome.figures
     ):
@@ -68,8 +69,9 @@ def _provisioned(thread: str, event: Mapping[str, Any], values: Mapping[str, Any
     )
 
 
-def _exceptions(thread: str, exceptions: Sequence[PersonException], at: datetime
-                ) -> Iterator[Message]:  # fmt: skip
+def _exceptions(
+    thread: str, exceptions: Sequence[PersonException], at: datetime
+) -> Iterator[Message]:
     if not exceptions:
         return
     kinds = Counter(e.kind for e in exceptions)
@@ -86,16 +88,21 @@ def _exceptions(thread: str, exceptions: Sequence[PersonException], at: datetime
     )
 
 
-def _held(waiting: Sequence[PendingApproval], held_by_share: HeldByShare, at: datetime
-          ) -> Iterator[Message]:  # fmt: skip
+def _held(
+    waiting: Sequence[PendingApproval], held_by_share: HeldByShare, at: datetime
+) -> Iterator[Message]:
     for pending in waiting:
         request = pending.request
         action = request.action_request.action
         if not held_by_share(request.requested_by.role, action):
             continue
         term, crn = request.subject.get("term"), request.subject.get("crn")
-        facts = [("Action", action), ("Term", str(term)), ("Section", str(crn or "term-wide"))]
-        facts.append(("Approver", request.approver.value.replace("_", " ")))
+        facts = [
+            ("Action", action),
+            ("Term", str(term or "")),
+            ("Section", str(crn or "term-wide")),
+            ("Approver", request.approver.value.replace("_", " ")),
+        ]
         yield Message(
             id=stable_id("mass-drop", request.id),
             rule="mass_drop_held",
@@ -105,13 +112,14 @@ def _held(waiting: Sequence[PendingApproval], held_by_share: HeldByShare, at: da
         )
 
 
-def _grades(thread: str, event: Mapping[str, Any], outcome: Outcome, at: datetime
-            ) -> Iterator[Message]:  # fmt: skip
+def _grades(
+    thread: str, event: Mapping[str, Any], outcome: Outcome, at: datetime
+) -> Iterator[Message]:
     figures = outcome.figures
     if figures.get("posted", 0) <= 0 or "confirmed" not in figures:
         return
-    counts = [(k.capitalize(), str(figures[k])) for k in ("posted", "confirmed", "edited",
-                                                          "declined") if k in figures]  # fmt: skip
+    kinds = ("posted", "confirmed", "edited", "declined")
+    counts = [(k.capitalize(), str(figures[k])) for k in kinds if k in figures]
     where = str(event.get("term_code") or event.get("course_id") or "")
     yield Message(
         id=stable_id("grades", thread),
@@ -161,7 +169,7 @@ def dead_event_messages(outbox: Outbox, now: datetime) -> list[Message]:
         rows = conn.execute(query.order_by(e.c.updated_at)).all()
     messages = [
         Message(
-            id=stable_id("dead", row.event_id, str(row.attempts)),
+            id=stable_id("dead", row.event_id, row.updated_at.isoformat()),
             rule="dead_event",
             title=f"Dead event: {row.kind or 'unparsed'} from {row.source}",
             facts=[

@@ -220,6 +220,7 @@ def test_channels_are_checked_when_settings_are_read(monkeypatch: pytest.MonkeyP
     ))  # fmt: skip
     [channel] = Settings().notify_channels
     assert (channel.kind, channel.rules, channel.digest_seconds) == ("teams", ["dead_event"], 60)
+    assert "example.invalid" not in str(channel)  # a webhook URL is a credential: masked
     for bad, says in [
         ({"name": "ops", "kind": "slack"}, "needs an http\\(s\\) url"),
         ({"name": "m", "kind": "smtp", "smtp_to": ["a@b"]}, "smtp needs smtp_from"),

@@ -13,10 +13,56 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_VAR_DIR = Path("var")
+
+
+NotifyRule = Literal[
+    "section_provisioned", "exceptions_raised", "mass_drop_held", "dead_event", "grades_posted"
+]
+"""What operations notifications are posted about (runtime/notify/rules.py derives each)."""
+
+
+class NotifyChannel(BaseModel):
+    """One operations channel (BCA_NOTIFY_CHANNELS): a Slack or Teams webhook, or SMTP mail.
+
+    ``rules`` empty takes every rule; ``digest_seconds`` above 0 batches a channel's pending
+    messages into one post per that interval instead of one post per message.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    kind: Literal["slack", "teams", "smtp"]
+    url: SecretStr = Field(
+        SecretStr(""), description="Webhook URL (slack, teams): a credential, masked when shown."
+    )
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_from: str = ""
+    smtp_to: list[str] = Field(default_factory=list)
+    rules: list[NotifyRule] = Field(default_factory=list)
+    digest_seconds: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _has_an_address(self) -> NotifyChannel:
+        if self.kind == "smtp" and not (self.smtp_from and self.smtp_to):
+            raise ValueError(f"channel {self.name}: smtp needs smtp_from and smtp_to")
+        if self.kind != "smtp" and not self.url.get_secret_value().startswith(
+            ("http://", "https://")
+        ):
+            raise ValueError(f"channel {self.name}: {self.kind} needs an http(s) url")
+        return self
 
 
 class Settings(BaseSettings):
@@ -231,6 +277,34 @@ class Settings(BaseSettings):
         " each with BCA_WORKER_THREADS threads, sharing the inbox. One process's threads share"
         " one interpreter lock, i.e. one core; 1 runs the worker inside the calling process.",
     )
+
+    # -- operations notifications (runtime/notify) --
+    notify_channels: list[NotifyChannel] = Field(
+        default_factory=list,
+        description='JSON list of channels, e.g. [{"name": "ops", "kind": "slack", "url": ...,'
+        ' "rules": ["section_provisioned"]}] (empty: nothing is posted).',
+    )
+    notify_max_attempts: int = Field(
+        6, ge=1, description="Delivery attempts of a message before it is dead with the reason."
+    )
+    notify_backoff_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="First retry delay of a failed post; doubles each attempt, up to an hour.",
+    )
+    notify_timeout_seconds: float = Field(
+        5.0, gt=0, description="Longest wait for a channel to answer one post."
+    )
+    notify_interval_seconds: float = Field(
+        10.0, gt=0, description="How often the worker's deliverer looks for messages to post."
+    )
+
+    @model_validator(mode="after")
+    def _channel_names_unique(self) -> Settings:
+        names = [c.name for c in self.notify_channels]
+        if len(names) != len(set(names)):
+            raise ValueError("BCA_NOTIFY_CHANNELS: two channels have the same name")
+        return self
 
     @field_validator("log_level", mode="before")
     @classmethod

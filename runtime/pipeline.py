@@ -9,8 +9,8 @@ resumes paused runs for the API. Both use the run thread's vault from :class:`Va
 so an outreach drafted in a worker can be re-identified when the API resumes it elsewhere, and
 both record the run's outcome and person exceptions for the dashboard, or index the run and the
 requests it waits on as paused (the ledger's ``paused_runs`` and ``pending_approvals``, all the
-approval queue lists from). A worker's run that finished keeps no vault: nothing will ask for
-its pseudonyms again.
+approval queue lists from), and store the run's operations notifications in the outbox. A
+worker's run that finished keeps no vault: nothing will ask for its pseudonyms again.
 
 Opening a worker's handler or the API's queue first fills those indexes from the checkpointer
 if the ledger says it is due (a database from before the indexes: one walk of every thread,
@@ -57,6 +57,7 @@ from runtime.api.queue import GraphApprovalQueue
 from runtime.approval_index import ApprovalIndex
 from runtime.draft_log import SqlDraftLog
 from runtime.ledger import Paused, RunLedger
+from runtime.notify import Notifier
 from runtime.vaults import VaultStore
 from runtime.worker import Outcome as WorkOutcome
 from tools.canvas.client import CanvasClient
@@ -104,6 +105,8 @@ class Pipeline:
     deps: GraphDeps
     vaults: VaultStore
     ledger: RunLedger
+    notifier: Notifier | None = None
+    """Stores operations notifications of recorded runs in the outbox (None: none derived)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Pipeline:
@@ -112,15 +115,17 @@ class Pipeline:
         app_engine = make_engine(settings.database_url, check=False, pool_pre_ping=True)
         ledger = RunLedger(app_engine)
         ledger.create_schema()
+        deps = graph_deps(settings, app_engine)
         return cls(
             settings=settings,
             banner=banner,
             app_engine=app_engine,
             canvas=CanvasClient.from_settings(settings),
             redactor=Redactor.from_settings(settings),
-            deps=graph_deps(settings, app_engine),
+            deps=deps,
             vaults=VaultStore.from_settings(settings, app_engine),
             ledger=ledger,
+            notifier=Notifier.from_settings(settings, app_engine, deps.guard.policy),
         )
 
     def context(self, principal: Principal, vault: PseudonymVault) -> ToolContext:
@@ -181,6 +186,8 @@ class Pipeline:
             self.ledger.unpaused(thread)
         if paused:
             self.ledger.paused(thread, _kind(values), waiting)
+        if self.notifier is not None:  # an insert into the outbox: no channel is reached here
+            self.notifier.observe(thread, values, waiting)
 
     def backfill_paused(self, graph: Router) -> None:
         """Fill the ledger's indexes of paused runs and their requests, if that is due."""

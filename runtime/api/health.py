@@ -4,7 +4,9 @@ Checked on each call: the app database (inbox, audit trail), Banner, and the bro
 configured. Any one down gives 503 naming it, so a load balancer stops routing here and an
 operator sees which dependency to look at; the others are still reported. The drafter's state
 (the model, or template mode while its circuit breaker cools down) is reported beside them but
-never makes the service unavailable: drafts fall back to templates and the rules go on.
+never makes the service unavailable: drafts fall back to templates and the rules go on. So do
+the operations notifications' outbox counts (pending, sent, dead) when channels are configured:
+a dead message is for an operator to look at, not a reason to stop routing here.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from runtime.api.services import Deps
 from runtime.draft_log import DrafterStatus, drafter_status
+from runtime.notify.outbox import Outbox
 
 CHECK_TIMEOUT_SECONDS = 3.0
 
@@ -43,6 +46,7 @@ class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     components: dict[str, Component]
     drafter: DrafterStatus | None = None
+    notifications: dict[str, int] | None = None
 
 
 def _ping_database(engine: Engine) -> None:
@@ -87,10 +91,18 @@ async def health(deps: Deps) -> JSONResponse:
     results = await asyncio.gather(*(_check(p) for p in probes.values()))
     components = dict(zip(probes, results, strict=True))
     ok = all(c.ok for c in components.values())
-    drafter = None
+    drafter = notifications = None
     if components["app_database"].ok:
         drafter = await run_in_threadpool(drafter_status, deps.settings, deps.drafts)
-    body = Health(status="ok" if ok else "unavailable", components=components, drafter=drafter)
+        if deps.settings.notify_channels:
+            outbox = Outbox(deps.app_engine)
+            notifications = dict(await run_in_threadpool(outbox.counts))
+    body = Health(
+        status="ok" if ok else "unavailable",
+        components=components,
+        drafter=drafter,
+        notifications=notifications,
+    )
     return JSONResponse(
         body.model_dump(mode="json"),
         status_code=status.HTTP_200_OK if ok else status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -32,6 +32,7 @@ from runtime.cli import (
     kb,
     main_job,
     models,
+    notify,
     ops,
     pii,
     search,
@@ -84,6 +85,7 @@ for _area in (
     kb,
     evals,
     search,
+    notify,
 ):
     _area.register(app)
 for _group in app.registered_groups:

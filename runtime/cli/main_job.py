@@ -273,6 +273,9 @@ def up(
         ]  # fmt: skip
         for thread in threads:
             thread.start()
+        from runtime.notify import start_delivery  # BCA_NOTIFY_CHANNELS, if any
+
+        threads += filter(None, [start_delivery(settings, stop)])
         console.print(f"Canvas simulator: {sim.base_url}   term {term}")
         console.print(f"Dashboard: http://{host}:{port}/dashboard   API: http://{host}:{port}/docs")
         tokens = login_tokens(settings, term)

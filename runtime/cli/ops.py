@@ -262,7 +262,14 @@ def worker(
             inbox, load_handler(handler), worker_id=worker_id(), concurrency=threads, lease=lease
         ).run(stop, once=True)
         print(f"processed {done}")
+        if settings.notify_channels:  # and post what the runs left in the outbox
+            from runtime.notify import deliverer
+
+            print(f"notifications: {deliverer(settings, inbox.engine).deliver().line()}")
         return
+    from runtime.notify import start_delivery
+
+    start_delivery(settings, stop)  # posts the outbox's notifications until stop
     if scheduler:
         from core.db import make_engine
 

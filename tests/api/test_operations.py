@@ -16,11 +16,13 @@ from agents.events import RegistrationAdded
 from app import create_app
 from core.clock import utcnow
 from core.db import make_engine
+from core.settings import NotifyChannel
 from policies.audit import audit_events
 from policies.rbac import Role
 from runtime.approval_index import Page
 from runtime.draft_log import SqlDraftLog
 from runtime.inbox import Inbox
+from runtime.notify import Message, outbox_in
 from tests.api.conftest import ON_THIS_HOST, TERM
 from tests.runtime.test_runtime_webhook import envelope
 
@@ -205,3 +207,16 @@ def test_health_and_metrics_show_the_drafter_cooling_down_after_failed_calls(set
     assert "bca_model_calls 2.0" in text
     assert 'bca_draft_fallbacks{reason="timeout"} 2.0' in text
     assert 'bca_model_latency_ms{quantile="0.95"} 8000.0' in text
+
+
+def test_health_counts_the_notification_outbox_when_channels_are_configured(settings, desk):
+    channel = NotifyChannel(name="ops", kind="slack", url="http://127.0.0.1:9/hook")
+    configured = settings.model_copy(update={"notify_channels": [channel]})
+    app = create_app(configured, approval_queue=lambda _s: nullcontext(_EmptyQueue()))
+    with TestClient(app, client=ON_THIS_HOST) as client:
+        outbox = outbox_in(make_engine(configured.database_url))
+        now = utcnow()
+        outbox.enqueue([Message(id="m1", rule="dead_event", title="t", at=now)], [channel], now)
+        response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json()["notifications"] == {"pending": 1, "sent": 0, "dead": 0}

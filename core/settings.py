@@ -231,6 +231,12 @@ class Settings(BaseSettings):
         " each with BCA_WORKER_THREADS threads, sharing the inbox. One process's threads share"
         " one interpreter lock, i.e. one core; 1 runs the worker inside the calling process.",
     )
+    # -- rollout controls (issue 17) --
+    rollout_file: Path | None = Field(
+        None,
+        description="Rollout modes per workflow (off | shadow | approve | auto, scoped rules);"
+        " re-read when it changes. Empty: policies/rollout.yaml (every workflow auto).",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

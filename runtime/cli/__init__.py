@@ -36,6 +36,7 @@ from runtime.cli import (
     pii,
     search,
 )
+from runtime.cli import rollout as rollout_cli  # issue 17: rollout controls
 
 app = typer.Typer(
     name="bca",
@@ -84,6 +85,7 @@ for _area in (
     kb,
     evals,
     search,
+    rollout_cli,
 ):
     _area.register(app)
 for _group in app.registered_groups:

@@ -15,6 +15,7 @@ only: no names or IDs leave the report.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -30,6 +31,7 @@ from policies.rollout import (
     RolloutConfig,
     RolloutControl,
     ScopeKey,
+    Target,
     Workflow,
     load_rollout,
     write_rollout,
@@ -57,6 +59,18 @@ def rollout_gate(settings: Settings, app_engine: Engine) -> RolloutGate:
     log = RolloutLog(app_engine)
     log.create()
     return RolloutGate(RolloutControl(rollout_path(settings)), log)
+
+
+def chatbot_switched_off(
+    gate: RolloutGate | None, current_term: Callable[[], str | None]
+) -> Callable[[], bool]:
+    """The chat service's kill-switch check: the chatbot's mode in the live file is ``off``."""
+
+    def switched_off() -> bool:
+        target = Target(term=current_term())
+        return gate is not None and gate.control.decide(Workflow.CHATBOT, target) is Mode.OFF
+
+    return switched_off
 
 
 def set_mode(

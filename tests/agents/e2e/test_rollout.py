@@ -77,6 +77,13 @@ def active_students(world: World, crn: str) -> set[str] | None:
     return {e.sis_user_id for e in found}
 
 
+def pilot_department(settings: Settings, log: RolloutLog, dept: str, mode: Mode) -> None:
+    """The registrar sets roster sync's mode for one department (as ``bca rollout set`` does)."""
+    scope = {ScopeKey.DEPARTMENTS: [dept]}
+    set_mode(settings, log.engine, Workflow.ROSTER_SYNC, mode, scope, actor="registrar:1",
+             role="registrar")  # fmt: skip
+
+
 @pytest.fixture
 def pilot(
     banner: Engine, sim: SimulatorHandle, tmp_path: Path, redactor: Redactor
@@ -100,9 +107,7 @@ def test_a_department_in_shadow_changes_nothing_in_canvas_until_it_is_promoted(
     shadowed, others = pick[shadowed_dept], pick[other_dept]
     ids = dict(people(world.banner))
     settings = Settings(var_dir=tmp_path, rollout_file=path)
-    engine = log.engine
-    set_mode(settings, engine, Workflow.ROSTER_SYNC, Mode.SHADOW,
-             {ScopeKey.DEPARTMENTS: [shadowed_dept]}, actor="registrar:1", role="registrar")  # fmt: skip
+    pilot_department(settings, log, shadowed_dept, Mode.SHADOW)
 
     assert set(replay(world, shadowed, "term-start")) == {"noop"}
     assert set(replay(world, others, "term-start")) == {"done"}
@@ -126,8 +131,7 @@ def test_a_department_in_shadow_changes_nothing_in_canvas_until_it_is_promoted(
     assert len(shadow_rows) == registrations
     assert {e.outcome for e in shadow_rows} == {"shadowed"}
 
-    set_mode(settings, engine, Workflow.ROSTER_SYNC, Mode.AUTO,
-             {ScopeKey.DEPARTMENTS: [shadowed_dept]}, actor="registrar:1", role="registrar")  # fmt: skip
+    pilot_department(settings, log, shadowed_dept, Mode.AUTO)
     assert set(replay(world, shadowed, "promoted")) == {"done"}
     for crn, pidms in shadowed.items():
         assert active_students(world, crn) == {ids[p] for p in pidms}

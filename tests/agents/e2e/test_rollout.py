@@ -56,7 +56,7 @@ def by_department(world: World) -> dict[str, Registrations]:
 
 def replay(world: World, sections: Registrations, round_: str) -> list[str]:
     """Every registration of ``sections`` as a ``banner.registration.added`` event."""
-    statuses = []
+    statuses: list[str] = []
     for crn, pidms in sections.items():
         for pidm in pidms:
             outcome = world.handle(

@@ -81,10 +81,9 @@ def set_(
         actor=by or f"cli:{getpass.getuser()}",
         role="registrar",
     )
-    Console().print(
+    typer.echo(
         f"{workflow.value}: default {change.before.default.value} -> {change.after.default.value};"
-        f" rules: {_rules(change.after) or 'none'}",
-        markup=False,
+        f" rules: {_rules(change.after) or 'none'}"
     )
 
 
@@ -132,9 +131,8 @@ def report(
     if as_json:
         typer.echo(json.dumps(found.model_dump(mode="json"), indent=2))
         return
-    console = Console()
     kinds = ", ".join(f"{k} {n}" for k, n in found.would_have.items()) or "nothing"
-    console.print(f"{workflow.value}: {found.shadowed_calls} shadowed calls; would have: {kinds}")
+    typer.echo(f"{workflow.value}: {found.shadowed_calls} shadowed calls; would have: {kinds}")
     if found.sections:
         table = Table("term", "CRN", "dept", "would enroll", "enrolled in Canvas", "agreement %")
         for s in found.sections:
@@ -142,7 +140,7 @@ def report(
                 s.term, s.crn, s.department or "", str(s.would_have_enrolled),
                 str(s.enrolled_in_canvas), f"{s.agreement_pct:.1f}",
             )  # fmt: skip
-        console.print(table)
+        Console().print(table)
 
 
 def register(root: typer.Typer) -> None:

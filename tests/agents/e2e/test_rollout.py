@@ -142,3 +142,25 @@ def test_a_department_in_shadow_changes_nothing_in_canvas_until_it_is_promoted(
     ]  # fmt: skip
     assert sum(e.tool == "rollout.set" for e in audit.iter_events()) == 2
     assert audit.verify().ok
+
+
+def test_a_term_wide_apply_is_held_to_the_strictest_mode_of_its_sections(
+    pilot: tuple[World, RolloutLog, Path], tmp_path: Path
+) -> None:
+    """The nightly reconciliation names no section: one department in shadow shadows it all."""
+    world, log, path = pilot
+    departments = by_department(world)
+    pilot_department(Settings(var_dir=tmp_path, rollout_file=path), log, min(departments),
+                     Mode.SHADOW)  # fmt: skip
+    outcome = world.handle(
+        kind="scheduled.reconcile_term", event_id="nightly", term_code=TERM, apply=True
+    )
+    assert outcome.status == "noop" and outcome.detail.startswith("Shadowed by rollout")
+    for sections in departments.values():
+        assert all(active_students(world, crn) is None for crn in sections)
+    [record] = log.shadow_records(Workflow.ROSTER_SYNC)
+    assert (record.tool, record.target.crn, record.keys) == (
+        "canvas_apply_roster_plan", None, {"term": TERM},
+    )  # fmt: skip
+    planned = sum(len(p) for sections in departments.values() for p in sections.values())
+    assert record.would_have["enroll"] >= planned  # the whole term's plan, cross-lists too

@@ -21,8 +21,13 @@ from policies.rollout_log import RolloutLog, ShadowRecord
 class RolloutBound(Protocol):
     """What a run context offers the rollout gate (``agents.toolbox.ToolContext`` does)."""
 
-    def rollout_target(self) -> tuple[Workflow, Target] | None:
-        """The run's workflow and the section it is bound to, from trusted context."""
+    @property
+    def workflow(self) -> Workflow | None:
+        """The run's workflow (from its event's kind); None: no rollout applies."""
+        ...
+
+    def rollout_target(self) -> Target:
+        """The section the run is bound to, from trusted context (may read Banner)."""
         ...
 
     def preview(self, tool: str, args: Mapping[str, Any]) -> dict[str, int] | None:
@@ -32,7 +37,7 @@ class RolloutBound(Protocol):
 
 @dataclass(frozen=True)
 class Bound:
-    """The rollout facts of one call."""
+    """The rollout facts of one call (``target`` only when a rule needed it)."""
 
     mode: Mode
     workflow: Workflow | None = None
@@ -53,13 +58,14 @@ class RolloutGate:
 
     def mode_of(self, ctx: object) -> Bound:
         """The mode for a call in the run of ``ctx`` (``auto`` for a run with no workflow)."""
-        if not isinstance(ctx, RolloutBound):
+        if not isinstance(ctx, RolloutBound) or ctx.workflow is None:
             return AUTO
-        bound = ctx.rollout_target()
-        if bound is None:
-            return AUTO
-        workflow, target = bound
-        return Bound(self.control.decide(workflow, target), workflow, target)
+        workflow = ctx.workflow
+        entry = self.control.current().of(workflow)
+        if not entry.rules:  # the default decides: no need to look the section up
+            return Bound(entry.default, workflow)
+        target = ctx.rollout_target()
+        return Bound(entry.decide(target), workflow, target)
 
     def shadow(
         self,
@@ -71,15 +77,16 @@ class RolloutGate:
         thread_id: str | None,
     ) -> str:
         """Record a write that is not executed; returns the answer the caller reads."""
-        assert bound.workflow is not None and bound.target is not None
-        would = ctx.preview(tool, args) if isinstance(ctx, RolloutBound) else None
+        assert bound.workflow is not None and isinstance(ctx, RolloutBound)
+        target = bound.target or ctx.rollout_target()
+        would = ctx.preview(tool, args)
         would_have = would if would is not None else {tool: 1}
         if self.log is not None:
             self.log.shadowed(
                 ShadowRecord(
                     workflow=bound.workflow,
                     tool=tool,
-                    target=bound.target,
+                    target=target,
                     keys={k: args[k] for k in TARGET_KEYS if args.get(k) is not None},
                     arguments=redacted,
                     would_have=would_have,

@@ -76,7 +76,10 @@ class ToolContext:
 
     @cached_property
     def _rollout_target(self) -> Target:
-        """The bound section's subject, course, department, college and campus from Banner."""
+        """The bound section's subject, course, department, college and campus from Banner.
+
+        Read at most once per run, and only when a rollout rule has to be matched.
+        """
         if self.bound_crn is None or self.bound_term is None:
             return Target(term=self.bound_term)
         try:
@@ -93,9 +96,9 @@ class ToolContext:
             campus=section.campus,
         )
 
-    def rollout_target(self) -> tuple[Workflow, Target] | None:
-        """The run's workflow and bound section, for the guard's rollout gate."""
-        return None if self.workflow is None else (self.workflow, self._rollout_target)
+    def rollout_target(self) -> Target:
+        """The run's bound section, for the guard's rollout gate."""
+        return self._rollout_target
 
     def preview(self, tool: str, args: Mapping[str, Any]) -> dict[str, int] | None:
         """What a shadowed write would have done by action kind (a roster plan's actions)."""

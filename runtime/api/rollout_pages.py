@@ -105,6 +105,4 @@ async def report_page(
 ) -> HTMLResponse:
     """What the workflow would have done in shadow; roster sync per section vs Canvas."""
     found = await run_in_threadpool(_report, deps, workflow)
-    return _render(
-        request, deps, person, "rollout_report.html", active="rollout", report=found
-    )
+    return _render(request, deps, person, "rollout_report.html", active="rollout", report=found)

@@ -19,9 +19,11 @@ SHIPPED = Path(__file__).parents[2] / "policies" / "rollout.yaml"
 
 
 @pytest.fixture
-def rollout_file(var: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  # noqa: F811
-    var.mkdir(parents=True, exist_ok=True)
-    path = var / "rollout.yaml"
+def rollout_file(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shipped file copied into the empty deployment of ``var``, named by BCA_ROLLOUT_FILE."""
+    deployment: Path = request.getfixturevalue("var")
+    deployment.mkdir(parents=True, exist_ok=True)
+    path = deployment / "rollout.yaml"
     path.write_text(SHIPPED.read_text())
     monkeypatch.setenv("BCA_ROLLOUT_FILE", str(path))
     monkeypatch.setattr(sys, "argv", sys.argv)  # restored after run_bca replaces it
@@ -30,8 +32,7 @@ def rollout_file(var: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  # noqa: F
 
 def test_set_show_and_history(
     rollout_file: Path,
-    var: Path,
-    capsys: pytest.CaptureFixture[str],  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, _ = run_bca(
         ["rollout", "set", "roster_sync", "shadow", "--scope", "departments=MATH",
@@ -54,7 +55,7 @@ def test_set_show_and_history(
         ("chatbot", f"cli:{getpass.getuser()}"), ("roster_sync", "registrar:7"),
     ]  # fmt: skip
     assert changes[0]["before"]["default"] == "auto" and changes[0]["after"]["default"] == "off"
-    audit = AuditLog(make_engine(f"sqlite:///{var}/app.db"))
+    audit = AuditLog(make_engine(f"sqlite:///{rollout_file.parent}/app.db"))
     assert [e.tool for e in audit.tail(5)] == ["rollout.set", "rollout.set"]
     assert audit.verify().ok
 
@@ -90,10 +91,9 @@ def test_a_broken_file_is_named_with_its_line_and_not_overwritten(
 
 def test_report_json_counts_by_action_kind(
     rollout_file: Path,
-    var: Path,
-    capsys: pytest.CaptureFixture[str],  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    log = RolloutLog(make_engine(f"sqlite:///{var}/app.db"))
+    log = RolloutLog(make_engine(f"sqlite:///{rollout_file.parent}/app.db"))
     log.create()
     for kinds in ({"banner_place_hold": 1}, {"banner_place_hold": 1}, {"canvas_send_message": 2}):
         log.shadowed(ShadowRecord(

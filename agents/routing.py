@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Literal
 
 from policies.rbac import Role
+from policies.rollout import Workflow
 
 
 class Specialist(StrEnum):
@@ -53,6 +54,16 @@ ROLES: dict[Specialist, Role] = {
     Specialist.INCOMPLETES: Role.GRADE,
 }
 """The RBAC role each specialist's tool calls are checked against."""
+
+WORKFLOWS: dict[Specialist, Workflow] = {
+    Specialist.PROVISIONING: Workflow.PROVISIONING,
+    Specialist.ROSTER: Workflow.ROSTER_SYNC,
+    Specialist.WITHDRAWALS: Workflow.WITHDRAWALS,
+    Specialist.GRADES: Workflow.GRADE_PASSBACK,
+    Specialist.ALERTS: Workflow.EARLY_ALERTS,
+    Specialist.INCOMPLETES: Workflow.INCOMPLETES,
+}
+"""The rollout workflow (:mod:`policies.rollout`) each specialist's runs are held to."""
 
 Durability = Literal["sync", "exit"]
 

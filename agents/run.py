@@ -11,7 +11,7 @@ anyone is asked.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from langchain_core.runnables import RunnableConfig
@@ -21,9 +21,10 @@ from langgraph.types import Command
 from agents.deps import GraphDeps
 from agents.events import Event
 from agents.graph import Router, build_router
-from agents.routing import FIRST_RUN_DURABILITY, ROLES, Durability, specialist_for
+from agents.routing import FIRST_RUN_DURABILITY, ROLES, WORKFLOWS, Durability, specialist_for
 from agents.state import AgentState, Outcome
 from agents.toolbox import ToolContext
+from core.ids import banner_section_of
 from policies.rbac import Principal, Role
 
 DURABILITY: Literal["sync"] = "sync"
@@ -48,6 +49,28 @@ def principal_for(event: Event | Mapping[str, Any]) -> Principal:
     if specialist is None:  # dead-lettered by the router before any tool call
         return Principal(actor="agent:router", role=Role.EVALUATOR, term=term)
     return Principal(actor=f"agent:{specialist.value}", role=ROLES[specialist], term=term)
+
+
+def bind_rollout(context: ToolContext, event: Event | Mapping[str, Any]) -> ToolContext:
+    """``context`` bound to the event's workflow and section, which rollout rules match.
+
+    Both come from the event (its kind, its term and CRN, or the one-section course a Canvas
+    event names), never from a model; an unroutable event binds nothing.
+    """
+    payload = event.model_dump(mode="json") if not isinstance(event, Mapping) else event
+    specialist = specialist_for(str(payload.get("kind")))
+    if specialist is None:
+        return context
+    term, crn = payload.get("term_code"), payload.get("crn")
+    course = payload.get("course_id")
+    if crn is None and course is not None:
+        term, crn = banner_section_of(str(course)) or (term, None)
+    return replace(
+        context,
+        workflow=WORKFLOWS[specialist],
+        bound_term=str(term) if term is not None else None,
+        bound_crn=str(crn) if crn is not None else None,
+    )
 
 
 def first_run_durability(event: Event | Mapping[str, Any]) -> Durability:
@@ -108,7 +131,7 @@ def run_event(
     config: RunnableConfig = {
         "configurable": {"thread_id": thread_id(str(payload.get("event_id") or "invalid"))}
     }
-    context = context_factory(principal_for(event))
+    context = bind_rollout(context_factory(principal_for(event)), payload)
     durability = first_run_durability(event)
     previous = graph.get_state(config)
     if previous.values.get("outcome"):
@@ -139,6 +162,7 @@ def resume(
     graph = graph or build_router(deps, checkpointer)
     config: RunnableConfig = {"configurable": {"thread_id": thread_id(event_id)}}
     state = graph.get_state(config)
-    context = context_factory(principal_for(state.values.get("event", {})))
+    event = state.values.get("event", {})
+    context = bind_rollout(context_factory(principal_for(event)), event)
     result = graph.invoke(Command(resume=answer), config, context=context, durability=DURABILITY)
     return _outcome(graph, config, result)

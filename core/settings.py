@@ -277,6 +277,12 @@ class Settings(BaseSettings):
         " each with BCA_WORKER_THREADS threads, sharing the inbox. One process's threads share"
         " one interpreter lock, i.e. one core; 1 runs the worker inside the calling process.",
     )
+    # -- rollout controls (issue 17) --
+    rollout_file: Path | None = Field(
+        None,
+        description="Rollout modes per workflow (off | shadow | approve | auto, scoped rules);"
+        " re-read when it changes. Empty: policies/rollout.yaml (every workflow auto).",
+    )
 
     # -- operations notifications (runtime/notify) --
     notify_channels: list[NotifyChannel] = Field(

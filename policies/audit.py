@@ -40,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.clock import utcnow
 
-Decision = Literal["allow", "deny", "needs-approval"]
+Decision = Literal["allow", "deny", "needs-approval", "shadow"]
 
 GENESIS_HASH = "0" * 64
 

@@ -3,6 +3,9 @@
 Every tool call an agent makes passes :meth:`Guard.wrap_tool_call` (a LangGraph ``ToolNode``
 ``wrap_tool_call`` hook; :class:`GuardMiddleware` adapts it to ``create_agent``):
 
+0. **rollout**: the run's workflow and section (from its context, never the model) decide the
+   mode (:mod:`policies.rollout`): ``off`` refuses everything, ``shadow`` records a write
+   instead of executing it (reads still run), ``approve`` sends every write to step 2;
 1. **authorize**: the role needs a grant for the tool (deny by default); pseudonyms in the
    arguments are turned back into values, the arguments are validated against the tool's
    schema, the implied subject (self, on-behalf-of) is filled in, and the scope rule is checked
@@ -43,6 +46,7 @@ from policies.approvals import (
     ActionRequest,
     ApprovalRequest,
     ApprovalSettings,
+    Approver,
     Edit,
     Reject,
     Requester,
@@ -56,6 +60,8 @@ from policies.approvals import (
 from policies.audit import AuditEvent, AuditLog, Decision
 from policies.pii import PseudonymVault, RedactionResult
 from policies.rbac import Approval, Grant, Policy, Principal, ToolTraits
+from policies.rollout import Mode
+from policies.rollout_gate import Bound, RolloutGate
 from policies.scope import Directory, implied_student, out_of_scope, subject_of
 
 Result = ToolMessage | Command[Any]
@@ -174,6 +180,8 @@ class Guard:
     audit: AuditLog
     approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
     clock: Callable[[], datetime] = field(default=utcnow)
+    rollout: RolloutGate | None = None
+    """Rollout modes per workflow and section; None: every workflow runs ``auto``."""
 
     def __post_init__(self) -> None:
         """Refuse a policy whose approvals nobody could give."""
@@ -207,12 +215,31 @@ class Guard:
             reasoning=_reasoning(request, ctx),
         )
         try:
+            bound = self.rollout.mode_of(ctx) if self.rollout is not None else Bound(Mode.AUTO)
+            if bound.mode is Mode.OFF:
+                raise Denied(
+                    f"workflow {bound.workflow} is switched off here by the rollout controls;"
+                    " nothing was executed"
+                )
             grant, traits = self._authorize(call, request.tool_call.get("args") or {})
-            if needs_approval(grant.approval, ctx.bulk_share(call.name, call.args), self.approvals):
+            if traits.writes and bound.mode is Mode.SHADOW:
+                return self._shadow(call, bound)
+            if (traits.writes and bound.mode is Mode.APPROVE) or needs_approval(
+                grant.approval, ctx.bulk_share(call.name, call.args), self.approvals
+            ):
                 self._await_approval(call, grant, traits)
         except Denied as refusal:
             return self._deny(call, str(refusal))
         return self._execute(call, execute)
+
+    def _shadow(self, call: _Call, bound: Bound) -> ToolMessage:
+        """A write in shadow: recorded (shadow log and audit), never executed."""
+        assert self.rollout is not None
+        text = self.rollout.shadow(
+            call.ctx, bound, call.name, call.args, _redacted_args(call), call.thread_id
+        )
+        self._record(call, "shadow", "shadowed")
+        return ToolMessage(content=text, name=call.name, tool_call_id=call.call_id, status="error")
 
     # -- authorize ------------------------------------------------------------------------
 
@@ -254,7 +281,8 @@ class Guard:
         subject = subject_of(traits, call.args, principal, grant.scope)
         approval_id = request_id(call.thread_id, call.call_id)
         now = self.clock()
-        approver = APPROVERS[call.name]
+        # A write that waits only because its workflow is in ``approve`` goes to the registrar.
+        approver = APPROVERS.get(call.name, Approver.REGISTRAR)
         payload = ApprovalRequest(
             id=approval_id,
             action_request=ActionRequest(action=call.name, args=call.args),

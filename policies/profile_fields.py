@@ -14,7 +14,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from core.errors import ConfigurationError
-from policies.rbac import Role, _line_of, _LineLoader
+from policies.rbac import Role
+from policies.yaml_lines import line_of, load_located, yaml_error_line
 
 DEFAULT_FIELDS_PATH = Path(__file__).with_name("profile_fields.yaml")
 
@@ -73,19 +74,18 @@ class ProfileFields:
 def load_profile_fields(path: Path = DEFAULT_FIELDS_PATH) -> ProfileFields:
     """Read and check the file; :class:`ConfigurationError` lists every problem with its line."""
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        document = load_located(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigurationError(
             f"{path}: cannot read the profile fields: {exc.strerror}"
         ) from None
     except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-        raise ConfigurationError(f"{path}:{line}: {exc.problem}") from None
+        raise ConfigurationError(f"{path}:{yaml_error_line(exc)}: {exc.problem}") from None
     try:
         data = FieldsFile.model_validate(document)
     except ValidationError as exc:
         problems = [
-            f"{path}:{_line_of(document, e['loc'])}: "
+            f"{path}:{line_of(document, e['loc'])}: "
             f"{'.'.join(str(p) for p in e['loc'] if p != '[key]')}: {e['msg']}"
             for e in exc.errors()
         ]

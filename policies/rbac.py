@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Literal, Self
 
 import yaml
 from pydantic import (
@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from core.errors import ConfigurationError
+from policies.yaml_lines import line_of, load_located, yaml_error_line
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("rbac.yaml")
 
@@ -236,59 +237,6 @@ class Policy:
         return [name for name in self.catalogue if (role, name) in self._grants]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader that remembers where each mapping and key came from, and refuses duplicates."""
-
-
-class _Located(dict[Any, Any]):
-    """A YAML mapping with the line of each of its keys (1-based)."""
-
-    key_lines: dict[Any, int]
-
-
-class _LocatedList(list[Any]):
-    """A YAML sequence with the line of each item (1-based)."""
-
-    item_lines: list[int]
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Located:
-    mapping = _Located()
-    mapping.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in mapping:
-            raise yaml.MarkedYAMLError(
-                problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
-            )
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.key_lines[key] = key_node.start_mark.line + 1
-    return mapping
-
-
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _LocatedList:
-    items = _LocatedList(loader.construct_object(child, deep=True) for child in node.value)
-    items.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return items
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-
-
-def _line_of(document: Any, loc: tuple[int | str, ...]) -> int:
-    """The line of the deepest key or list item on a Pydantic error path."""
-    line, node = 1, document
-    for part in loc:
-        if isinstance(node, _Located) and part in node:
-            line, node = node.key_lines[part], node[part]
-        elif isinstance(node, _LocatedList) and isinstance(part, int) and part < len(node):
-            line, node = node.item_lines[part], node[part]
-        else:
-            break
-    return line
-
-
 def load_policy(path: Path, catalogue: Mapping[str, ToolTraits]) -> Policy:
     """Read and check ``path`` against the tool catalogue.
 
@@ -299,11 +247,9 @@ def load_policy(path: Path, catalogue: Mapping[str, ToolTraits]) -> Policy:
     except OSError as exc:
         raise ConfigurationError(f"{path}: cannot read the RBAC policy: {exc.strerror}") from None
     try:
-        document = yaml.load(text, Loader=_LineLoader)
+        document = load_located(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark else 1
-        raise ConfigurationError(f"{path}:{line}: {exc.problem}") from None
+        raise ConfigurationError(f"{path}:{yaml_error_line(exc)}: {exc.problem}") from None
     try:
         data = PolicyFile.model_validate(document, context={"tools": catalogue})
     except ValidationError as exc:
@@ -313,6 +259,6 @@ def load_policy(path: Path, catalogue: Mapping[str, ToolTraits]) -> Policy:
             reason = error["msg"].removeprefix("Value error, ")
             if error["type"] == "enum" and error["loc"][-1] == "[key]":
                 reason = f"unknown role {error['input']!r}; {reason}"
-            problems.append(f"{path}:{_line_of(document, error['loc'])}: {where}: {reason}")
+            problems.append(f"{path}:{line_of(document, error['loc'])}: {where}: {reason}")
         raise ConfigurationError("invalid RBAC policy:\n" + "\n".join(problems)) from None
     return Policy(str(path), data, catalogue)

@@ -41,7 +41,7 @@ from agents.checkpoints import open_checkpointer
 from agents.deps import GraphDeps
 from agents.events import Event
 from agents.graph import Router, build_router
-from agents.run import EventRun, run_event, thread_id
+from agents.run import EventRun, bind_rollout, run_event, thread_id
 from agents.state import Outcome, PersonException
 from agents.toolbox import ToolContext, load_default_policy
 from core.db import make_engine
@@ -58,6 +58,7 @@ from runtime.approval_index import ApprovalIndex
 from runtime.draft_log import SqlDraftLog
 from runtime.ledger import Paused, RunLedger
 from runtime.notify import Notifier
+from runtime.rollout import rollout_gate
 from runtime.vaults import VaultStore
 from runtime.worker import Outcome as WorkOutcome
 from tools.canvas.client import CanvasClient
@@ -73,14 +74,15 @@ def _kind(values: Mapping[str, Any]) -> str | None:
 def graph_deps(settings: Settings, app_engine: Engine) -> GraphDeps:
     """The graphs' dependencies for the configured deployment.
 
-    The default policy's guard over the app database's audit trail, and the drafter recording
-    into its ``model_calls`` (both tables are created if missing).
+    The default policy's guard over the app database's audit trail, held to the rollout file,
+    and the drafter recording into its ``model_calls`` (the tables are created if missing).
     """
     audit = AuditLog(app_engine)
     audit.create()
     drafts = SqlDraftLog(app_engine)
     drafts.create_schema()
-    return GraphDeps.from_settings(settings, Guard(load_default_policy(), audit), drafts)
+    guard = Guard(load_default_policy(), audit, rollout=rollout_gate(settings, app_engine))
+    return GraphDeps.from_settings(settings, guard, drafts)
 
 
 def make_router() -> Router:
@@ -301,13 +303,14 @@ class VaultedApprovalQueue(GraphApprovalQueue):
         """Answer one interrupt in the thread's vault; then keep what the run ended with."""
         pipeline = self.pipeline
         assert pipeline is not None, "VaultedApprovalQueue needs its pipeline"
+        event = state_of(self.graph, pending.thread_id).values.get("event", {})
         with pipeline.vaults.kept(pending.thread_id) as vault:
             decide(
                 self.graph,
                 pending.thread_id,
                 {pending.interrupt_id: answer},
                 directory=self.directory,
-                context=pipeline.context_for_request(pending.request, vault),
+                context=bind_rollout(pipeline.context_for_request(pending.request, vault), event),
             )
         pipeline.record_state(self.graph, pending.thread_id)
 

@@ -28,6 +28,7 @@ from agents.specialists.calls import compose as compose_call
 from agents.state import AgentState, Outcome, PersonException
 from agents.toolbox import ToolContext
 from core.errors import BcaError
+from policies.rollout import SHADOWED
 
 Compiled = CompiledStateGraph[AgentState, ToolContext, AgentState, AgentState]
 
@@ -50,7 +51,12 @@ def exceptions_of(result: CallResult, runtime: Runtime[ToolContext]) -> list[dic
 
 
 def refused(result: CallResult) -> Outcome:
-    """A refusal (by the policy or a person) is ``rejected``; a failed call is a dead letter."""
+    """A refusal (by the policy or a person) is ``rejected``; a failed call is a dead letter.
+
+    A write held back by a rollout shadow is neither: nothing went wrong, nothing was done.
+    """
+    if result.text.startswith(SHADOWED):
+        return Outcome(status="noop", detail=result.text)
     if result.text.startswith("Denied by policy"):
         return Outcome(status="rejected", detail=result.text)
     return Outcome(status="dead_letter", detail=result.text)

@@ -8,6 +8,7 @@ sees the same object through its ``RunContext`` protocol.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,7 +24,10 @@ from core.ids import section_sis_id
 from policies.guard import Redactor
 from policies.pii import PseudonymVault
 from policies.rbac import Principal
+from policies.rollout import Target, Workflow
 from policies.scope import BannerDirectory
+from tools.banner import reads
+from tools.banner.errors import SectionNotFound
 from tools.canvas import enrollments
 from tools.canvas.client import CanvasClient
 from tools.canvas.models import EnrollmentQuery
@@ -56,6 +60,11 @@ class ToolContext:
     kb: Retriever | None = None
     kb_min_score: float | None = None
     """Passages below this similarity are not shown at all (the chatbot may not cite them)."""
+    workflow: Workflow | None = None
+    """The workflow this run belongs to (from the event's kind); None: no rollout applies."""
+    bound_term: str | None = None
+    bound_crn: str | None = None
+    """The term and section the run's event names: what rollout rules are matched against."""
     _planned: dict[str, roster_sync.PlannedSync] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -64,6 +73,40 @@ class ToolContext:
     def directory(self) -> BannerDirectory:
         """Banner relationships for the scope rules."""
         return BannerDirectory(self.banner)
+
+    @cached_property
+    def _rollout_target(self) -> Target:
+        """The bound section's subject, course, department, college and campus from Banner.
+
+        Read at most once per run, and only when a rollout rule has to be matched.
+        """
+        if self.bound_crn is None or self.bound_term is None:
+            return Target(term=self.bound_term)
+        try:
+            section = reads.get_section(self.banner, self.bound_term, self.bound_crn)
+        except SectionNotFound:
+            return Target(term=self.bound_term, crn=self.bound_crn)
+        return Target(
+            term=section.term,
+            crn=section.crn,
+            subject=section.subject,
+            course_number=section.course_number,
+            department=section.department,
+            college=section.college,
+            campus=section.campus,
+        )
+
+    def rollout_target(self) -> Target:
+        """The run's bound section, for the guard's rollout gate."""
+        return self._rollout_target
+
+    def preview(self, tool: str, args: Mapping[str, Any]) -> dict[str, int] | None:
+        """What a shadowed write would have done by action kind (a roster plan's actions)."""
+        if tool != "canvas_apply_roster_plan":
+            return None
+        planned = self.planned(roster_scope(args))
+        kinds = Counter(action.kind.value for action in planned.plan.actions)
+        return dict(sorted(kinds.items()))
 
     def term(self, given: str | None) -> str:
         """The term a call names, else the principal's current term."""

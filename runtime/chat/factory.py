@@ -21,10 +21,12 @@ from core.settings import Settings
 from policies.audit import AuditLog
 from policies.pii import PseudonymVault
 from policies.rbac import Principal
+from policies.rollout import Workflow
 from runtime.chat.cases import CaseDesk
 from runtime.chat.conversations import ConversationStore
 from runtime.chat.service import ChatAgent, ChatService
 from runtime.pipeline import Pipeline
+from runtime.rollout import chatbot_switched_off
 from runtime.scheduler import active_terms
 from tools.canvas.client import CanvasClient
 from tools.canvas.session import INTERACTIVE_RETRY
@@ -84,7 +86,13 @@ def build_chat_service(settings: Settings, *, agent: ChatAgent | None = None) ->
     resources.callback(canvas.close)
 
     def context(principal: Principal, vault: PseudonymVault) -> ToolContext:
-        return replace(pipeline.context(principal, vault), kb=kb, canvas=canvas)
+        return replace(
+            pipeline.context(principal, vault),
+            kb=kb,
+            canvas=canvas,
+            workflow=Workflow.CHATBOT,
+            bound_term=principal.term,
+        )
 
     return ChatService(
         agent=chosen,
@@ -98,4 +106,5 @@ def build_chat_service(settings: Settings, *, agent: ChatAgent | None = None) ->
         max_chars=settings.chat_max_chars,
         rate_per_minute=settings.chat_rate_per_minute,
         on_close=resources.close,
+        switched_off=chatbot_switched_off(pipeline.deps.guard.rollout, current_term),
     )

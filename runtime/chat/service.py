@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from agents.support.models import Citation, Handoff, TurnResult
 from agents.toolbox import ToolContext
 from core.clock import utcnow
-from core.errors import BcaError, ValidationFailed
+from core.errors import BcaError, ServiceUnavailable, ValidationFailed
 from policies.audit import AuditEvent, AuditLog
 from policies.guard import Redactor
 from policies.pii import PseudonymVault
@@ -140,6 +140,8 @@ class ChatService:
     max_chars: int = 4000
     rate_per_minute: int = 10
     on_close: Callable[[], None] = field(default=lambda: None)
+    switched_off: Callable[[], bool] = field(default=lambda: False)
+    """Whether the rollout controls switched the chatbot off; asked at every message."""
 
     # -- the student -----------------------------------------------------------------------
 
@@ -152,6 +154,10 @@ class ChatService:
         term: str | None = None,
     ) -> ChatReply:
         """Answer ``message`` in the student's conversation (a new one when None)."""
+        if self.switched_off():
+            raise ServiceUnavailable(
+                "the support assistant is unavailable right now; please contact the help desk"
+            )
         text = self.checked(message)
         self._within_rate(student_pidm)
         if conversation_id is None:

@@ -37,6 +37,7 @@ from runtime.cli import (
     pii,
     search,
 )
+from runtime.cli import rollout as rollout_cli  # issue 17: rollout controls
 
 app = typer.Typer(
     name="bca",
@@ -86,6 +87,7 @@ for _area in (
     evals,
     search,
     notify,
+    rollout_cli,
 ):
     _area.register(app)
 for _group in app.registered_groups:

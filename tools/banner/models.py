@@ -55,6 +55,8 @@ class Section(BannerModel):
     part_of_term: str | None
     status: str = Field(description="SSBSECT_SSTS_CODE: A active, C cancelled, I inactive.")
     campus: str | None
+    college: str | None = Field(None, description="SCBCRSE_COLL_CODE of the effective row.")
+    department: str | None = Field(None, description="SCBCRSE_DEPT_CODE of the effective row.")
     title: str | None = Field(description="SSBSECT_CRSE_TITLE, else the effective SCBCRSE_TITLE.")
     credit_hours: float | None
     max_enrollment: int

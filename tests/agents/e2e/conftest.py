@@ -31,6 +31,7 @@ from policies.guard import Guard
 from policies.pii import Redactor
 from policies.pii.spriden import load_directory
 from policies.rbac import Principal
+from policies.rollout_gate import RolloutGate
 from sandbox.banner.generator import SeedPlan
 from sandbox.banner.seeding import seed_banner
 from sandbox.banner.validation import stamp
@@ -150,12 +151,17 @@ class World:
 
 
 def make_world(
-    banner: Engine, sim: SimulatorHandle, tmp_path: Path, redactor: Redactor, **config: Any
+    banner: Engine,
+    sim: SimulatorHandle,
+    tmp_path: Path,
+    redactor: Redactor,
+    rollout: RolloutGate | None = None,
+    **config: Any,
 ) -> World:
     client = CanvasClient(sim.base_url, sim.token)
     audit = AuditLog(make_engine(f"sqlite:///{tmp_path}/app.db"))
     audit.create()
-    guard = Guard(load_default_policy(), audit)
+    guard = Guard(load_default_policy(), audit, rollout=rollout)
     provisioning = ProvisioningConfig(census_dates={TERM: CENSUS}, **config)
     deps = GraphDeps(guard=guard, provisioning=provisioning, today=lambda: TODAY)
     saver = InMemorySaver()

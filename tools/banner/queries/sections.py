@@ -35,6 +35,8 @@ def section_select() -> AnySelect:
         ssbsect.c.ssbsect_ptrm_code.label("part_of_term"),
         ssbsect.c.ssbsect_ssts_code.label("status"),
         ssbsect.c.ssbsect_camp_code.label("campus"),
+        catalog.c.scbcrse_coll_code.label("college"),
+        catalog.c.scbcrse_dept_code.label("department"),
         func.coalesce(ssbsect.c.ssbsect_crse_title, catalog.c.scbcrse_title).label("title"),
         func.coalesce(ssbsect.c.ssbsect_credit_hrs, catalog.c.scbcrse_credit_hr_low).label(
             "credit_hours"

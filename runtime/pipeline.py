@@ -55,6 +55,7 @@ from policies.rbac import Principal
 from policies.scope import BannerDirectory
 from runtime.api.queue import GraphApprovalQueue
 from runtime.approval_index import ApprovalIndex
+from runtime.contracts import SealedContractStore
 from runtime.draft_log import SqlDraftLog
 from runtime.ledger import Paused, RunLedger
 from runtime.vaults import VaultStore
@@ -104,6 +105,7 @@ class Pipeline:
     deps: GraphDeps
     vaults: VaultStore
     ledger: RunLedger
+    contracts: SealedContractStore
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Pipeline:
@@ -121,6 +123,7 @@ class Pipeline:
             deps=graph_deps(settings, app_engine),
             vaults=VaultStore.from_settings(settings, app_engine),
             ledger=ledger,
+            contracts=SealedContractStore.from_settings(settings, app_engine),
         )
 
     def context(self, principal: Principal, vault: PseudonymVault) -> ToolContext:
@@ -133,6 +136,7 @@ class Pipeline:
             vault=vault,
             today=self.deps.today(),
             provisioning=self.deps.provisioning,
+            contracts=self.contracts,
         )
 
     def context_for_request(self, request: ApprovalRequest, vault: PseudonymVault) -> ToolContext:

@@ -272,7 +272,10 @@ def build(
     config: IncompletesConfig | None = None,
     checkpointer: BaseCheckpointSaver[str] | None = None,
 ) -> CompiledStateGraph[IncompletesState, ToolContext, AgentState, AgentState]:
-    """The incompletes graph; without a checkpointer it uses its parent's (the router's)."""
+    """The incompletes graph, asking by ``config`` (else the deployment's grading deadlines).
+
+    Without a checkpointer it uses its parent's (the router's).
+    """
     graph = StateGraph(
         IncompletesState,
         context_schema=ToolContext,
@@ -281,7 +284,8 @@ def build(
     )
     steps = GuardedSteps(graph, deps.guard, ROLE)
     graph.add_node("read", _read)
-    graph.add_node("classify", _Classifier(deps, config or IncompletesConfig()))
+    config = config or IncompletesConfig(grading_deadlines=dict(deps.grading_deadlines))
+    graph.add_node("classify", _Classifier(deps, config))
     graph.add_node("ask", _ask(deps))
     graph.add_node("draft", lambda s, runtime: draft(dict(s), runtime.context))
     graph.add_node("chair", _chair(deps))

@@ -128,6 +128,7 @@ def refusal_for(request: ApprovalRequest, by: DecidedBy, directory: Directory) -
             student=int(student) if student is not None else None,
             term=str(subject["term"]) if subject.get("term") is not None else None,
             crn=str(subject["crn"]) if subject.get("crn") is not None else None,
+            department=str(subject["department"]) if subject.get("department") else None,
         ),
         directory,
     )
@@ -135,7 +136,12 @@ def refusal_for(request: ApprovalRequest, by: DecidedBy, directory: Directory) -
 
 def decided_by(principal: Principal) -> DecidedBy:
     """The answering person as the decision records them."""
-    return DecidedBy(actor=principal.actor, role=principal.role, pidm=principal.pidm)
+    return DecidedBy(
+        actor=principal.actor,
+        role=principal.role,
+        pidm=principal.pidm,
+        department=principal.department,
+    )
 
 
 def pending_approvals(

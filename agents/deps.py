@@ -10,7 +10,7 @@ with :meth:`GraphDeps.from_settings`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -118,6 +118,8 @@ class GraphDeps:
     provisioning: ProvisioningConfig = field(default_factory=ProvisioningConfig)
     drafter: Drafter = field(default_factory=lambda: Drafter(None))
     today: Callable[[], date] = date.today
+    grading_deadlines: Mapping[str, date] = field(default_factory=dict)
+    """Term code → last day of grading, when an incomplete about to lapse is asked about."""
 
     def __post_init__(self) -> None:
         """Refuse a mass-drop rule the guard would not enforce."""
@@ -148,4 +150,9 @@ class GraphDeps:
             settings, guard.approvals.end_enrollment_threshold
         )
         drafter = drafter_from_settings(settings, draft_log)
-        return cls(guard=guard, provisioning=provisioning, drafter=drafter)
+        return cls(
+            guard=guard,
+            provisioning=provisioning,
+            drafter=drafter,
+            grading_deadlines=dict(settings.grading_deadlines),
+        )

@@ -250,6 +250,11 @@ class Settings(BaseSettings):
     census_offset_days: int = Field(
         14, description="Census for terms not listed: days after the term's first class."
     )
+    # ---- incompletes (issue 17: contracts) ----
+    grading_deadlines: dict[str, date] = Field(
+        default_factory=dict,
+        description='JSON: term code → last day of grading, for incompletes, e.g. {"202610": ...}.',
+    )
     waitlist_access_terms: list[str] = Field(
         default_factory=list, description="JSON list: terms whose wait-listed students get access."
     )

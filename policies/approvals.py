@@ -33,6 +33,7 @@ class Approver(StrEnum):
     INSTRUCTOR_OF_RECORD = "instructor_of_record"
     STUDENT_ADVISOR = "student_advisor"
     REGISTRAR = "registrar"
+    DEPARTMENT_CHAIR = "department_chair"
 
 
 APPROVERS: dict[str, Approver] = {
@@ -155,6 +156,7 @@ class DecidedBy(BaseModel):
     actor: str = Field(min_length=1)
     role: Role
     pidm: int | None = None
+    department: str | None = Field(None, description="A chair's department, from their token.")
 
 
 class _Answer(BaseModel):
@@ -216,6 +218,7 @@ APPROVING_ROLE: dict[Approver, Role] = {
     Approver.INSTRUCTOR_OF_RECORD: Role.INSTRUCTOR,
     Approver.STUDENT_ADVISOR: Role.ADVISOR,
     Approver.REGISTRAR: Role.REGISTRAR,
+    Approver.DEPARTMENT_CHAIR: Role.CHAIR,
 }
 """The one role that decides each kind of request (a person of another role decides none)."""
 
@@ -223,6 +226,7 @@ _ONLY = {
     Approver.REGISTRAR: "only a registrar may approve this action",
     Approver.INSTRUCTOR_OF_RECORD: "only the section's instructor of record may approve this grade",
     Approver.STUDENT_ADVISOR: "only the student's advisor may approve this action",
+    Approver.DEPARTMENT_CHAIR: "only the chair of the course's department may approve this",
 }
 
 
@@ -258,6 +262,9 @@ def refusal_of_approver(
                 or subject.term is None
                 or not directory.is_advisor_of(by.pidm, subject.student, subject.term)
             ):
+                return _ONLY[approver]
+        case Approver.DEPARTMENT_CHAIR:
+            if by.department is None or by.department != subject.department:
                 return _ONLY[approver]
     return None
 
@@ -336,8 +343,8 @@ def reach_of(by: DecidedBy, terms: Iterable[str], directory: ApproverDirectory) 
     approver = approver_of_role(by.role)
     if approver is None:
         return None
-    if approver is Approver.REGISTRAR:
-        return Reach(approver, by)
+    if approver in (Approver.REGISTRAR, Approver.DEPARTMENT_CHAIR):
+        return Reach(approver, by)  # a chair's department is judged per request, by the rule
     if by.pidm is None:
         return None
     pidm = by.pidm

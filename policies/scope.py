@@ -109,6 +109,8 @@ class Subject:
     student: int | None
     term: str | None
     crn: str | None
+    department: str | None = None
+    """The section's department (SCBCRSE), for a chair's decision; read from Banner."""
 
 
 def subject_of(

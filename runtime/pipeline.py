@@ -55,6 +55,7 @@ from policies.rbac import Principal
 from policies.scope import BannerDirectory
 from runtime.api.queue import GraphApprovalQueue
 from runtime.approval_index import ApprovalIndex
+from runtime.contracts import SealedContractStore
 from runtime.draft_log import SqlDraftLog
 from runtime.ledger import Paused, RunLedger
 from runtime.notify import Notifier
@@ -107,6 +108,7 @@ class Pipeline:
     deps: GraphDeps
     vaults: VaultStore
     ledger: RunLedger
+    contracts: SealedContractStore
     notifier: Notifier | None = None
     """Stores operations notifications of recorded runs in the outbox (None: none derived)."""
 
@@ -127,6 +129,7 @@ class Pipeline:
             deps=deps,
             vaults=VaultStore.from_settings(settings, app_engine),
             ledger=ledger,
+            contracts=SealedContractStore.from_settings(settings, app_engine),
             notifier=Notifier.from_settings(settings, app_engine, deps.guard.policy),
         )
 
@@ -140,6 +143,7 @@ class Pipeline:
             vault=vault,
             today=self.deps.today(),
             provisioning=self.deps.provisioning,
+            contracts=self.contracts,
         )
 
     def context_for_request(self, request: ApprovalRequest, vault: PseudonymVault) -> ToolContext:

@@ -33,8 +33,17 @@ from agents.routing import ROLES, Specialist
 from agents.rules.adapters import late_work_dates
 from agents.rules.incompletes import IncompletePolicy, NextStep, RegistrationGrading, next_step
 from agents.specialists.calls import GuardedSteps, compose, finish, real_pidm, results
+from agents.specialists.incomplete_contract import (
+    answered_terms,
+    chair,
+    close,
+    draft,
+    extend,
+    gather,
+)
 from agents.state import AgentState
 from agents.toolbox import ToolContext
+from agents.toolbox.contracts import ContractStatus
 from core.clock import utcnow
 from core.errors import ValidationFailed
 from policies.approvals import (
@@ -69,7 +78,12 @@ class IncompletesState(AgentState, total=False):
     """Private channels (the router sees only :class:`AgentState`)."""
 
     registration: dict[str, Any]
-    """``term``, ``crn``, ``pidm`` (real), ``explanation`` of the rule's verdict."""
+    """``term``, ``crn``, ``pidm`` (real), ``explanation`` of the rule's verdict, the
+    ``default_grade`` Banner lapses the I to."""
+    terms: dict[str, Any]
+    """The instructor's extension: ``extend_to``, ``work_remaining``, ``answered_at``."""
+    contract: dict[str, Any]
+    """The kept contract: ``id``, ``sha256``, ``template``, ``department`` (never its text)."""
 
 
 def _keys(event: GradeEntered) -> tuple[str, str]:
@@ -101,6 +115,14 @@ class _Classifier:
     def __call__(self, state: IncompletesState, runtime: Runtime[ToolContext]) -> dict[str, Any]:
         event = parse_event(state["event"])
         assert isinstance(event, GradeEntered)
+        store = runtime.context.contracts
+        if store is not None and event.grade_code not in (None, "I"):
+            resolved = store.resolve_active(event.term_code, event.crn, event.pidm)
+            if resolved:
+                return finish(
+                    "done", f"a completed grade resolved {resolved} contract(s)",
+                    {"contracts_resolved": resolved},
+                )  # fmt: skip
         grading_id, late_id = _keys(event)
         found = results(state["messages"], [grading_id, late_id])
         grading = found.get(grading_id)
@@ -142,6 +164,7 @@ class _Classifier:
             "registration": {
                 "term": event.term_code, "crn": event.crn, "pidm": event.pidm,
                 "explanation": step.explanation, "reason": step.reason.value,
+                "default_grade": reg["incomplete_final_grade"],
             }
         }  # fmt: skip
 
@@ -151,6 +174,15 @@ def _ask(deps: GraphDeps) -> Any:
 
     def node(state: IncompletesState, runtime: Runtime[ToolContext]) -> dict[str, Any]:
         return _question(state, runtime.context, deps.guard.approvals.ttl)
+
+    return node
+
+
+def _chair(deps: GraphDeps) -> Any:
+    """The ``chair`` node: the department chair's approval of the contract."""
+
+    def node(state: IncompletesState, runtime: Runtime[ToolContext]) -> dict[str, Any]:
+        return chair(dict(state), runtime.context, deps.guard.approvals.ttl)
 
     return node
 
@@ -172,8 +204,9 @@ def _question(state: IncompletesState, ctx: ToolContext, ttl: timedelta) -> dict
         description=describe(
             ACTION,
             {"term": reg["term"], "crn": reg["crn"]},
-            f"{reg['explanation']} Answer with an edit giving a final `grade` or a new "
-            "`extend_to` date; a registrar confirms it before Banner changes.",
+            f"{reg['explanation']} Answer with an edit giving a final `grade`, or a new "
+            "`extend_to` date with the `work_remaining`: that makes a contract for the "
+            "department chair and then a registrar to approve before Banner changes.",
             [f"rule: {reg['reason']}", "asked by the incompletes workflow"],
         ),
         allowed_responses=["edit", "reject", "comment"],
@@ -201,6 +234,8 @@ def _question(state: IncompletesState, ctx: ToolContext, ttl: timedelta) -> dict
     if not isinstance(decision, Edit):
         said = getattr(decision, "reason", "") or getattr(decision, "text", "")
         return finish("rejected", f"the instructor declined: {said or 'no reason given'}")
+    if decision.args.get("extend_to"):
+        return {"terms": answered_terms(decision.args), "messages": gather(reg)}
     chosen = {k: decision.args.get(k) for k in ("grade", "extend_to")}
     why = (
         f"The instructor of record ({decision.by.actor}) answered: "
@@ -210,14 +245,21 @@ def _question(state: IncompletesState, ctx: ToolContext, ttl: timedelta) -> dict
     return {"messages": [compose(ACTION, args | chosen, f"resolve:{reg['crn']}", why)]}
 
 
-def _record(state: IncompletesState) -> dict[str, Any]:
+def _record(state: IncompletesState, runtime: Runtime[ToolContext]) -> dict[str, Any]:
+    if state.get("outcome"):
+        return {}
     reg = state["registration"]
     done = results(state["messages"], [f"resolve:{reg['crn']}"]).get(f"resolve:{reg['crn']}")
+    contract = state.get("contract")
     if done is None:
         return finish("needs_person", "no resolution was attempted")
     if not done.ok:
+        if contract:
+            runtime.context.contract_store().set_status(contract["id"], ContractStatus.REJECTED)
         return finish("rejected", f"not changed in Banner: {done.text}")
     data = done.data
+    if contract:
+        return extend(dict(state), runtime.context, data)
     return finish(
         "done",
         f"Banner now holds grade {data['grade']} (extension {data['incomplete_ext_date']}).",
@@ -230,7 +272,10 @@ def build(
     config: IncompletesConfig | None = None,
     checkpointer: BaseCheckpointSaver[str] | None = None,
 ) -> CompiledStateGraph[IncompletesState, ToolContext, AgentState, AgentState]:
-    """The incompletes graph; without a checkpointer it uses its parent's (the router's)."""
+    """The incompletes graph, asking by ``config`` (else the deployment's grading deadlines).
+
+    Without a checkpointer it uses its parent's (the router's).
+    """
     graph = StateGraph(
         IncompletesState,
         context_schema=ToolContext,
@@ -239,12 +284,19 @@ def build(
     )
     steps = GuardedSteps(graph, deps.guard, ROLE)
     graph.add_node("read", _read)
-    graph.add_node("classify", _Classifier(deps, config or IncompletesConfig()))
+    config = config or IncompletesConfig(grading_deadlines=dict(deps.grading_deadlines))
+    graph.add_node("classify", _Classifier(deps, config))
     graph.add_node("ask", _ask(deps))
+    graph.add_node("draft", lambda s, runtime: draft(dict(s), runtime.context))
+    graph.add_node("chair", _chair(deps))
     graph.add_node("record", _record)
+    graph.add_node("close", lambda s: close(dict(s)))
     graph.add_edge(START, "read")
     steps.add("read", "read_tools", "classify")
     steps.unless_finished("classify", "ask")
-    steps.add("ask", "resolve_tools", "record")
-    graph.add_edge("record", END)
+    steps.add("ask", "ask_tools", "draft")
+    steps.unless_finished("draft", "chair")
+    steps.add("chair", "resolve_tools", "record")
+    steps.add("record", "canvas_tools", "close")
+    graph.add_edge("close", END)
     return graph.compile(checkpointer=checkpointer, name="incompletes")

@@ -8,9 +8,9 @@ against the caller's scope, and fills it in itself for self and on-behalf-of rol
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import BaseModel, Field, WithJsonSchema, model_validator
 
 from tools.canvas.models import EndTask
 
@@ -80,6 +80,24 @@ class ResolveIncompleteArgs(SectionArgs):
     pidm: StudentRef
     grade: str | None = Field(None, description="Final grade replacing the incomplete.")
     extend_to: date | None = Field(None, description="New last day to complete the work.")
+    work_remaining: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2000,
+        description="With extend_to: the work still owed, the terms of the student's contract.",
+    )
+    contract: str | None = Field(
+        None,
+        pattern=r"^[0-9a-f]{24}$",
+        description="The incomplete contract this extension rests on (set by the workflow).",
+    )
+
+    @model_validator(mode="after")
+    def _extension_has_terms(self) -> Self:
+        """An extension is a contract with the student: it must say what work is owed."""
+        if self.extend_to is not None and not (self.work_remaining or "").strip():
+            raise ValueError("an extension (extend_to) needs the work_remaining it is for")
+        return self
 
 
 class PlaceHoldArgs(StudentArgs):

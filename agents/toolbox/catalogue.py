@@ -34,15 +34,21 @@ from agents.toolbox.arguments import (
     TermScopeArgs,
 )
 from agents.toolbox.context import ToolContext, roster_scope
+from agents.toolbox.contract_tools import (
+    ExtendAccessArgs,
+    SendContractArgs,
+    extend_access,
+    send_contract,
+)
+from agents.toolbox.keys import canvas_user_id, course_of
 from agents.toolbox.student_tools import STUDENT_TOOLS
 from agents.workflows import roster_sync
 from core.errors import ValidationFailed
-from core.ids import course_sis_id, section_sis_id
+from core.ids import section_sis_id
 from policies.rbac import DEFAULT_POLICY_PATH, Approval, Policy, ToolTraits, load_policy
 from tools.banner import grading, reads, writes
 from tools.banner.models import AdvisingCommentIn, FinalGradeIn, HoldIn
 from tools.canvas import activity, courses, enrollments, messages
-from tools.canvas.lookup import find_user
 from tools.canvas.models import (
     ConversationSpec,
     EndEnrollment,
@@ -57,16 +63,6 @@ def _pidm(args: BaseModel) -> int:
     if pidm is None:
         raise ValidationFailed("name the student (pidm)")
     return int(pidm)
-
-
-def _canvas_user_id(ctx: ToolContext, pidm: int) -> int:
-    banner_id = reads.person_by_pidm(ctx.banner, pidm).banner_id
-    return find_user(ctx.lms(), banner_id).id
-
-
-def _course_of(ctx: ToolContext, term: str, crn: str) -> str:
-    group = reads.crosslist_group(ctx.banner, term, crn)
-    return course_sis_id(term, crn, group.group if group else None)
 
 
 def _release_hold(ctx: ToolContext, a: ReleaseHoldArgs) -> Any:
@@ -119,14 +115,14 @@ def _end_enrollments(ctx: ToolContext, a: EndEnrollmentsArgs) -> Any:
 
 
 def _submissions(ctx: ToolContext, a: SectionStudentArgs) -> Any:
-    students = [_canvas_user_id(ctx, a.pidm)] if a.pidm is not None else []
-    query = SubmissionQuery(sis_course_id=_course_of(ctx, a.term, a.crn), student_ids=students)
+    students = [canvas_user_id(ctx, a.pidm)] if a.pidm is not None else []
+    query = SubmissionQuery(sis_course_id=course_of(ctx, a.term, a.crn), student_ids=students)
     return activity.submissions(ctx.lms(), query)
 
 
 def _send_message(ctx: ToolContext, a: MessageArgs) -> Any:
     spec = ConversationSpec(
-        recipients=[_canvas_user_id(ctx, _pidm(a))], subject=a.subject, body=a.body
+        recipients=[canvas_user_id(ctx, _pidm(a))], subject=a.subject, body=a.body
     )
     return messages.send_conversation(ctx.lms(), spec)
 
@@ -300,17 +296,17 @@ SPECS: tuple[ToolSpec, ...] = (
     ),
     _spec(
         "canvas_get_final_grades", "read", _SECTION, SectionArgs,
-        lambda c, a: enrollments.final_grades(c.lms(), _course_of(c, a.term, a.crn)),
+        lambda c, a: enrollments.final_grades(c.lms(), course_of(c, a.term, a.crn)),
         "Current and final scores and grades of every student in the section's course.",
     ),
     _spec(
         "canvas_get_grading_standard", "read", _SECTION, SectionArgs,
-        lambda c, a: courses.course_grading_standard(c.lms(), _course_of(c, a.term, a.crn)),
+        lambda c, a: courses.course_grading_standard(c.lms(), course_of(c, a.term, a.crn)),
         "The grading scheme (letters by score) of the section's course, or null without one.",
     ),
     _spec(
         "canvas_get_student_summaries", "read", _SECTION, SectionArgs,
-        lambda c, a: activity.student_summaries(c.lms(), _course_of(c, a.term, a.crn)),
+        lambda c, a: activity.student_summaries(c.lms(), course_of(c, a.term, a.crn)),
         "Page views, participations and late/missing counts per student in the course.",
     ),
     _spec(
@@ -349,6 +345,15 @@ SPECS: tuple[ToolSpec, ...] = (
         "canvas_enroll_instructors", "write", _SECTION, SectionArgs,
         lambda c, a: roster_sync.enroll_instructors(c.banner, c.lms(), a.term, a.crn),
         "Enroll a section's Banner instructors (SIRASGN) as teachers in its Canvas section.",
+    ),
+    _spec(
+        "canvas_extend_access", "write", _BOTH, ExtendAccessArgs, extend_access,
+        "Keep a student's Canvas access to a course until a date (a section of their own with"
+        " that end date), once Banner holds their incomplete.",
+    ),
+    _spec(
+        "canvas_send_contract", "write", _BOTH, SendContractArgs, send_contract,
+        "Send a student their approved incomplete contract by Canvas message.",
     ),
     *(_spec(n, "read", subject, args, run, doc) for n, subject, args, run, doc in STUDENT_TOOLS),
 )  # fmt: skip

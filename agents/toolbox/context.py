@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 
 from agents.deps import ProvisioningConfig
+from agents.toolbox.contracts import ContractStore
 from agents.workflows import roster_sync
 from core.errors import ValidationFailed
 from core.ids import section_sis_id
@@ -65,6 +66,8 @@ class ToolContext:
     bound_term: str | None = None
     bound_crn: str | None = None
     """The term and section the run's event names: what rollout rules are matched against."""
+    contracts: ContractStore | None = None
+    """Where incomplete contracts are kept sealed (the incompletes workflow's documents)."""
     _planned: dict[str, roster_sync.PlannedSync] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -126,6 +129,12 @@ class ToolContext:
         if self.canvas is None:
             raise ValidationFailed("this run has no Canvas connection")
         return self.canvas
+
+    def contract_store(self) -> ContractStore:
+        """The contract store, or a clear error when this run has none."""
+        if self.contracts is None:
+            raise ValidationFailed("this run has no contract store")
+        return self.contracts
 
     def plan(self, scope: roster_sync.SyncScope) -> roster_sync.PlannedSync:
         """A fresh roster plan for ``scope``, read through this run's connections."""

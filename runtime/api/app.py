@@ -60,6 +60,7 @@ from runtime.api.services import LazyChat, Services
 from runtime.chat import ChatRateLimited, ChatService, MessageTooLong
 from runtime.chat.factory import build_chat_service
 from runtime.chat.tables import create_schema as create_chat_schema
+from runtime.contracts import SealedContractStore
 from runtime.draft_log import SqlDraftLog
 from runtime.inbox import Inbox, InvalidTransition
 from runtime.intake.canvas import LiveEventsConfig
@@ -208,6 +209,7 @@ def create_app(
                         canvas=canvas,
                         approvals=lambda pidm: [p.request for p in queue.about(pidm)],
                     ),
+                    contracts=SealedContractStore.from_settings(settings, app_engine),
                 )
                 yield
         finally:

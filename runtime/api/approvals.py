@@ -14,7 +14,10 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
+from agents.toolbox.contracts import Contract
+from core.errors import NotFoundError
 from policies.approvals import ApprovalRequest, Approver
+from policies.rbac import Principal
 from runtime.api.auth import Approver as ApproverCaller
 from runtime.api.queue import DEFAULT_PAGE, MAX_PAGE, ApprovalDesk, ResponseType
 from runtime.api.services import Deps
@@ -164,6 +167,35 @@ async def get_approval(deps: Deps, caller: ApproverCaller, request_id: RequestId
     """The request, the agent's reasoning and the redacted evidence, for its approver only."""
     request = await run_in_threadpool(deps.desk.visible, caller, request_id)
     return await run_in_threadpool(detail_of, deps, request)
+
+
+def contract_of(deps: Deps, caller: Principal, request_id: str) -> Contract:
+    """The contract a request the caller may decide links; 404 when it links none."""
+    request = deps.desk.visible(caller, request_id)
+    contract_id = request.action_request.args.get("contract")
+    if not contract_id:
+        raise NotFoundError("contract", request=request_id)
+    return deps.contracts.get(str(contract_id))
+
+
+@router.get(
+    "/{request_id}/contract",
+    summary="The incomplete contract a request links, as PDF",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, 403: {}, 404: {}},
+)
+async def get_contract(deps: Deps, caller: ApproverCaller, request_id: RequestId) -> Response:
+    """The PDF, for the request's approver only; its SHA-256 in ``X-Content-SHA256``."""
+    contract = await run_in_threadpool(contract_of, deps, caller, request_id)
+    return Response(
+        contract.pdf,
+        media_type="application/pdf",
+        headers={
+            "X-Content-SHA256": contract.sha256,
+            "Content-Disposition": f'inline; filename="contract-{contract.id}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.post(

@@ -246,7 +246,7 @@ def require_roles(
     return dependency
 
 
-APPROVER_ROLES = (Role.ADVISOR, Role.INSTRUCTOR, Role.REGISTRAR)
+APPROVER_ROLES = (Role.ADVISOR, Role.INSTRUCTOR, Role.REGISTRAR, Role.CHAIR)
 """People who may be asked to decide an approval."""
 OPERATOR_ROLES = (Role.REGISTRAR, Role.ADMIN)
 """Staff who run the system: the event monitor, replays and the audit trail."""

@@ -311,6 +311,7 @@ class ApprovalDesk:
             student=int(student) if student is not None else None,
             term=str(checked.get(term_arg, was.get("term")) or "") or None,
             crn=str(checked.get(crn_arg, was.get("crn")) or "") or None,
+            department=str(was.get("department") or "") or None,
         )
         refusal = refusal_of_approver(
             request.approver, decided_by(principal), request.requested_by, subject, self.directory

@@ -18,6 +18,7 @@ from core.settings import Settings
 from policies.audit import AuditLog
 from runtime.api.queue import ApprovalDesk
 from runtime.chat import ChatService
+from runtime.contracts import SealedContractStore
 from runtime.draft_log import SqlDraftLog
 from runtime.inbox import Inbox, Reparser
 from runtime.student_profiles import ProfileService
@@ -66,6 +67,7 @@ class Services:
     drafts: SqlDraftLog
     chat: LazyChat
     profiles: ProfileService
+    contracts: SealedContractStore
 
 
 def services(request: Request) -> Services:

@@ -106,7 +106,7 @@ def section(row: sqlite3.Row, sis_course_id: str | None) -> Json:
         "nonxlist_course_id": row["nonxlist_course_id"],
         "start_at": row["start_at"],
         "end_at": row["end_at"],
-        "restrict_enrollments_to_section_dates": False,
+        "restrict_enrollments_to_section_dates": bool(row["restrict_enrollments_to_section_dates"]),
         "created_at": row["created_at"],
     }
 

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS sections (
     id INTEGER PRIMARY KEY, course_id INTEGER NOT NULL, nonxlist_course_id INTEGER,
     name TEXT NOT NULL, sis_section_id TEXT UNIQUE, start_at TEXT, end_at TEXT,
     default_section INTEGER NOT NULL DEFAULT 0, workflow_state TEXT NOT NULL DEFAULT 'active',
-    created_at TEXT NOT NULL, sis_batch_id INTEGER);
+    created_at TEXT NOT NULL, sis_batch_id INTEGER,
+    restrict_enrollments_to_section_dates INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS sections_course ON sections(course_id);
 CREATE TABLE IF NOT EXISTS enrollments (
     id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, course_id INTEGER NOT NULL,

@@ -60,6 +60,7 @@ def test_approve_resumes_the_graph_and_leaves_the_queue(client, token, people, d
         "actor": f"advisor:{people.advisor}",
         "role": "advisor",
         "pidm": people.advisor,
+        "department": None,
     }
     assert ids(client.get("/api/approvals", headers=headers)) == {desk.requests[1].id}
     again = client.post(

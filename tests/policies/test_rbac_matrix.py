@@ -35,7 +35,7 @@ ROLES = [
 # A allow, P needs approval, - deny; "X/Y": X in scope, Y for another student or section.
 EXPECTED = """
 tool                         prov rostr grade alert supp stud advis instr regis admin eval help chair resrc
-banner_get_person            -    -     -     -     A/-  A/-  A/-   A/-   A     A     -     -     -     -
+banner_get_person            -    -     A     -     A/-  A/-  A/-   A/-   A     A     -     -     -     -
 banner_get_standing          -    -     -     A     A/-  A/-  A/-   -     A     -     -     -     -     -
 banner_get_gpa               -    -     -     A     A/-  A/-  A/-   -     -     -     -     -     -     -
 banner_get_holds             -    -     -     A     A/-  A/-  A/-   -     A     -     -     -     -     -
@@ -64,6 +64,8 @@ canvas_apply_roster_plan     P    P     -     -     -    -    -     -     -     
 canvas_ensure_course         A    -     -     -     -    -    -     -     -     -     -     -     -     -
 canvas_enroll_instructors    A    -     -     -     -    -    -     -     -     -     -     -     -     -
 canvas_locate_enrollment     -    A     -     -     -    -    -     -     -     -     -     -     -     -
+canvas_extend_access         -    -     A     -     -    -    -     -     -     -     -     -     -     -
+canvas_send_contract         -    -     A     -     -    -    -     -     -     -     -     -     -     -
 my_holds                     -    -     -     -     A    A    -     -     -     -     -     -     -     -
 my_registration              -    -     -     -     A    A    -     -     -     -     -     -     -     -
 my_aid                       -    -     -     -     A    A    -     -     -     -     -     -     -     -
@@ -116,6 +118,8 @@ def _args(tool: str, student: int, crn: str, term: str) -> dict[str, Any]:
         "canvas_plan_roster": {"term": term},
         "canvas_apply_roster_plan": {"term": term, "crns": [crn]},
         "canvas_locate_enrollment": {"course_id": 1, "section_id": 1, "user_id": 1},
+        "canvas_extend_access": {"until": "2027-03-01"},
+        "canvas_send_contract": {"contract": "0" * 24},
         "course_modules": {"course": "BIOL 101"},
         "kb_search": {"query": "holds"},
         "request_person": {"reason": "wants a person"},

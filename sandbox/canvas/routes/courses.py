@@ -221,7 +221,10 @@ def _live_section(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
 
 @router.post("/courses/{course_ref}/sections")
 def create_section(course_ref: str, sim: Sim, params: Form) -> dict[str, Any]:
-    """A section (``course_section[name]``, ``[sis_section_id]``, ``[start_at]``, ``[end_at]``)."""
+    """A section (``course_section[name]``, ``[sis_section_id]``, ``[start_at]``, ``[end_at]``).
+
+    ``[restrict_enrollments_to_section_dates]`` makes its dates, not the course's, bound access.
+    """
     sis_id = params.text("course_section", "sis_section_id") or None
     with sim.transaction() as tx:
         course = refs.get(tx.conn, "courses", course_ref)
@@ -235,14 +238,15 @@ def create_section(course_ref: str, sim: Sim, params: Form) -> dict[str, Any]:
                 400, [], "sis_source_id", "taken", f'SIS ID "{sis_id}" is already in use'
             )
         cursor = tx.conn.execute(
-            "INSERT INTO sections (course_id, name, sis_section_id, start_at, end_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sections (course_id, name, sis_section_id, start_at, end_at,"
+            " restrict_enrollments_to_section_dates, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 course["id"],
                 params.text("course_section", "name") or "Section",
                 sis_id,
                 params.text("course_section", "start_at"),
                 params.text("course_section", "end_at"),
+                params.flag("course_section", "restrict_enrollments_to_section_dates"),
                 utcnow(),
             ),
         )
@@ -289,13 +293,18 @@ def update_section(section_ref: str, sim: Sim, params: Form) -> dict[str, Any]:
         row = _live_section(tx.conn, section_ref)
         sis_id = params.text("course_section", "sis_section_id")
         tx.conn.execute(
-            "UPDATE sections SET name = ?, sis_section_id = ?, start_at = ?, end_at = ?"
-            " WHERE id = ?",
+            "UPDATE sections SET name = ?, sis_section_id = ?, start_at = ?, end_at = ?,"
+            " restrict_enrollments_to_section_dates = ? WHERE id = ?",
             (
                 params.text("course_section", "name") or row["name"],
                 row["sis_section_id"] if sis_id is None else (sis_id or None),
                 params.text("course_section", "start_at") or row["start_at"],
                 params.text("course_section", "end_at") or row["end_at"],
+                params.flag(
+                    "course_section",
+                    "restrict_enrollments_to_section_dates",
+                    default=bool(row["restrict_enrollments_to_section_dates"]),
+                ),
                 row["id"],
             ),
         )

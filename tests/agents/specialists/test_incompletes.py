@@ -102,18 +102,19 @@ def test_instructor_answers_then_registrar_confirms(
     assert grade_of(banner_copy, cast) == "B"
 
 
-def test_instructor_extends_and_registrar_rejects(
+def test_an_extension_without_a_contract_store_changes_nothing(
     flow: Flow, cast: Cast, banner_copy: Engine
 ) -> None:
+    """An extension is a contract (see test_incomplete_contract); a run with no store for it
+    ends for a person before anything reaches the chair, the registrar or Banner."""
     [question] = outstanding(flow.app, "inc")
     instructor = person("person:instructor", Role.INSTRUCTOR, cast.instructor)
     later = (TODAY + timedelta(days=60)).isoformat()
-    chosen = {**question.request.action_request.args, "extend_to": later}
-    flow.decide({question.interrupt_id: answer(question, "edit", instructor, args=chosen)})
-    [confirm] = outstanding(flow.app, "inc")
-    registrar = person("person:registrar", Role.REGISTRAR, cast.registrar)
-    done = flow.decide({confirm.interrupt_id: answer(confirm, "reject", registrar, reason="No.")})
-    assert done["outcome"]["status"] == "rejected"
+    chosen = {**question.request.action_request.args, "extend_to": later, "work_remaining": "Lab"}
+    done = flow.decide({question.interrupt_id: answer(question, "edit", instructor, args=chosen)})
+    assert done["outcome"]["status"] == "needs_person"
+    assert "no contract store" in done["outcome"]["detail"]
+    assert not outstanding(flow.app, "inc")
     assert grade_of(banner_copy, cast) == "I"
 
 

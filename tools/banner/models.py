@@ -67,7 +67,6 @@ class Section(BannerModel):
     end_date: date | None
     gradable: bool
     crosslist_group: str | None
-    department: str | None = Field(None, description="SCBCRSE_DEPT_CODE of the catalog row.")
 
 
 class Registration(BannerModel):

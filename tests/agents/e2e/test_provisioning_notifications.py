@@ -18,6 +18,7 @@ from typing import Any
 from agents.events import parse_event
 from core.db import make_engine
 from core.settings import NotifyChannel, Settings
+from runtime.contracts import SealedContractStore
 from runtime.inbox import RetryPolicy
 from runtime.ledger import RunLedger
 from runtime.notify import Deliverer, Notifier, outbox_in
@@ -50,6 +51,7 @@ def handler_for(world: World, tmp_path: Path, channels: list[NotifyChannel]) -> 
         deps=world.deps,
         vaults=VaultStore.from_settings(settings, app),
         ledger=ledger,
+        contracts=SealedContractStore.from_settings(settings, app),
         notifier=Notifier.from_settings(settings, app, world.deps.guard.policy),
     )
     return AgentHandler(pipeline, world.graph, ExitStack())

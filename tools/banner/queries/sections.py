@@ -49,7 +49,6 @@ def section_select() -> AnySelect:
         ssbsect.c.ssbsect_ptrm_end_date.label("end_date"),
         ssbsect.c.ssbsect_gradable_ind.label("gradable"),
         ssrxlst.c.ssrxlst_xlst_group.label("crosslist_group"),
-        catalog.c.scbcrse_dept_code.label("department"),
     ).select_from(
         ssbsect.outerjoin(
             catalog,

@@ -15,10 +15,11 @@ from pydantic import Field
 
 from agents.toolbox.arguments import SectionArgs, StudentRef
 from agents.toolbox.context import ToolContext
+from agents.toolbox.contracts import ContractStatus
 from agents.toolbox.keys import canvas_user_id, course_of
 from core.errors import ValidationFailed
 from core.ids import section_sis_id
-from tools.banner import reads
+from tools.banner import grading, reads
 from tools.canvas import extensions, messages
 from tools.canvas.models import ConversationSpec
 
@@ -37,8 +38,27 @@ class SendContractArgs(SectionArgs):
     contract: str = Field(pattern=r"^[0-9a-f]{24}$", description="The contract's id.")
 
 
+def _incomplete_in_banner(ctx: ToolContext, a: SectionArgs, pidm: int) -> date:
+    """Banner's extension date of the student's I, refusing when Banner holds none.
+
+    These two writes need no approval of their own because they only carry out one that was
+    given: the extension date reaches Banner only through the registrar's approved
+    ``banner_resolve_incomplete``, and the contract turns active only after it. Checked here,
+    in the tools, from Banner and the contract store, whatever composed the call.
+    """
+    facts = grading.section_grading(ctx.banner, a.term, a.crn)
+    held = next((r for r in facts.registrations if r.pidm == pidm), None)
+    if held is None or held.grade != "I" or held.incomplete_ext_date is None:
+        raise ValidationFailed("Banner holds no incomplete for this student in this section")
+    return held.incomplete_ext_date
+
+
 def extend_access(ctx: ToolContext, a: ExtendAccessArgs) -> Any:
     """Access until the end of ``until`` (UTC) through the student's extension section."""
+    if a.until != _incomplete_in_banner(ctx, a, a.pidm):
+        raise ValidationFailed(
+            "the access date is not the incomplete's extension date in Banner (not approved yet?)"
+        )
     spec = extensions.AccessExtensionSpec(
         sis_course_id=course_of(ctx, a.term, a.crn),
         sis_section_id=section_sis_id(a.term, a.crn),
@@ -53,6 +73,8 @@ def send_contract(ctx: ToolContext, a: SendContractArgs) -> Any:
     contract = ctx.contract_store().get(a.contract)
     if (contract.term, contract.crn, contract.pidm) != (a.term, a.crn, a.pidm):
         raise ValidationFailed("that contract belongs to another student or section")
+    if ctx.contract_store().status(a.contract) is not ContractStatus.ACTIVE:
+        raise ValidationFailed("that contract is not approved by the registrar yet")
     spec = ConversationSpec(
         recipients=[canvas_user_id(ctx, a.pidm)],
         subject="Your incomplete grade contract",

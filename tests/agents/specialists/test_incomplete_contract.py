@@ -243,3 +243,24 @@ def test_an_extension_without_its_terms_is_refused_and_stays_pending(flow: Contr
         flow.extend()
     [still] = outstanding(flow.app, "inc-g1")
     assert still.request.approver is Approver.INSTRUCTOR_OF_RECORD
+
+
+def test_the_contract_tools_refuse_while_banner_holds_no_approved_incomplete(
+    flow: ContractFlow,
+) -> None:
+    """They need no approval of their own only because they check the registrar's was given."""
+    from agents.toolbox.contract_tools import (
+        ExtendAccessArgs,
+        SendContractArgs,
+        extend_access,
+        send_contract,
+    )
+
+    flow.extend(work_remaining=WORK)
+    [chair_step] = outstanding(flow.app, "inc-g1")
+    contract_id = chair_step.request.action_request.args["contract"]
+    student = {"term": flow.cast.term, "crn": flow.cast.section, "pidm": flow.cast.student}
+    with pytest.raises(ValidationFailed, match="not approved by the registrar"):
+        send_contract(flow.ctx, SendContractArgs(**student, contract=contract_id))
+    with pytest.raises(ValidationFailed, match="not the incomplete's extension date"):
+        extend_access(flow.ctx, ExtendAccessArgs(**student, until=LATER))

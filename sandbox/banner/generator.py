@@ -30,7 +30,7 @@ from sandbox.banner.cohorts import former_students, prerequisites
 from sandbox.banner.demographics import demographics
 from sandbox.banner.history import history
 from sandbox.banner.holds import holds
-from sandbox.banner.people import draw_faculty, draw_students, emails, persons
+from sandbox.banner.people import draw_faculty, draw_students, emails, logins, persons
 from sandbox.banner.plan import SeedPlan
 from sandbox.banner.registration import register, registrations
 from sandbox.banner.sections import assignments, crosslists, draw_sections, section_rows
@@ -38,6 +38,7 @@ from sandbox.banner.student_records import advisors, comments, student_records
 from sandbox.banner.term_table import terms
 from sandbox.banner.world import Rows, World
 from tools.banner.schema import (
+    gobtpac,
     goremal,
     rorstat,
     rprawrd,
@@ -79,6 +80,7 @@ def generate(plan: SeedPlan) -> Iterator[tuple[Table, Rows]]:
     yield stvterm, terms(world)
     yield spriden, persons(world)
     yield goremal, emails(world)
+    yield gobtpac, logins(world)
     yield scbcrse, catalog(world)
     yield ssbsect, section_rows(world)
     yield ssrxlst, crosslists(world)

@@ -13,7 +13,7 @@ from typing import Any
 from sandbox.banner import vocabulary as words
 from sandbox.banner.validation import stamp
 from sandbox.banner.world import Person, Rows, Student, World
-from tools.banner.schema import goremal, spriden
+from tools.banner.schema import gobtpac, goremal, spriden
 
 ORGANISATIONS = ("Community Scholarship Fund", "Regional Health Partners")
 
@@ -88,6 +88,11 @@ def persons(world: World) -> Rows:
     return rows
 
 
+def _handle(p: Person) -> str:
+    """The campus user name: GOBTPAC's login and the local part of the university address."""
+    return f"{p.first[0]}{p.last}{p.pidm % 10000}".lower()
+
+
 def emails(world: World) -> Rows:
     """GOREMAL: a university address for most, personal ones for some, none for a few students."""
     rng = world.rng
@@ -104,8 +109,7 @@ def emails(world: World) -> Rows:
         }
 
     for p in _everyone(world):
-        handle = f"{p.first[0]}{p.last}{p.pidm % 10000}".lower()
-        university = f"{handle}@example.edu"
+        university = f"{_handle(p)}@example.edu"
         personal = f"{p.first}.{p.last}{p.pidm % 97}@mail.example.com".lower()
         roll = rng.random() if p.pidm < 900000 else 0.0
         if roll < 0.90:
@@ -118,3 +122,19 @@ def emails(world: World) -> Rows:
             rows.append(row(p, "UNIV", university, "I", "Y"))
         # else: no e-mail on file at all
     return rows
+
+
+def logins(world: World) -> Rows:
+    """GOBTPAC: every person's campus login, the local part of their university address.
+
+    Drawn without the world's random stream so adding the table leaves every other seeded row as
+    it was.
+    """
+    return [
+        {
+            "gobtpac_pidm": p.pidm,
+            "gobtpac_external_user": _handle(p),
+            **stamp(gobtpac, world.at),
+        }
+        for p in _everyone(world)
+    ]

@@ -178,6 +178,25 @@ def test_persons_have_one_current_row_and_some_history(generated: Engine) -> Non
     assert 0 < emails.count(None) < 60
 
 
+def test_every_person_has_one_unique_login_matching_their_university_address(
+    generated: Engine,
+) -> None:
+    with generated.connect() as conn:
+        people: set[int] = set(conn.execute(select(s.spriden.c.spriden_pidm).where(
+            s.spriden.c.spriden_entity_ind == "P")).scalars())  # fmt: skip
+        logins: dict[int, str] = dict(conn.execute(
+            select(s.gobtpac.c.gobtpac_pidm, s.gobtpac.c.gobtpac_external_user)).all())  # fmt: skip
+        university: Sequence[Any] = conn.execute(
+            select(s.goremal.c.goremal_pidm, s.goremal.c.goremal_email_address).where(
+                s.goremal.c.goremal_emal_code == "UNIV")
+        ).all()  # fmt: skip
+    assert set(logins) == people
+    assert len(set(logins.values())) == len(logins)
+    assert university and all(
+        address == f"{logins[pidm]}@example.edu" for pidm, address in university
+    )
+
+
 def test_records_holds_and_history_have_the_interesting_cases(generated: Engine) -> None:
     start = term_dates(TERM)[0]
     with generated.connect() as conn:

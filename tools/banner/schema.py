@@ -105,6 +105,17 @@ goremal = Table(
     Index("goremal_pidm_index", "goremal_pidm"),
 )
 
+gobtpac = Table(
+    # The PIN/login table: GOBTPAC_EXTERNAL_USER is the campus login (SSO user name), the value
+    # integrations such as Canvas's login_id are built from.
+    "gobtpac",
+    metadata,
+    Column("gobtpac_pidm", Pidm, primary_key=True),
+    Column("gobtpac_external_user", String(30)),
+    *banner_columns("gobtpac"),
+    Index("gobtpac_external_user_index", "gobtpac_external_user"),
+)
+
 spbpers = Table(
     "spbpers",
     metadata,

@@ -11,19 +11,17 @@ Records cite a document as ``name@N``; an edit is a new version file.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-import yaml
 from jinja2 import Environment, StrictUndefined, meta
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.errors import ConfigurationError, NotFoundError, ValidationFailed
+from prompts.loader import read_versioned
 
 DOCUMENTS_DIR = Path(__file__).parent / "documents"
-_FILE = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\.v(?P<version>\d+)\.md$")
 _FRONT_MATTER = frozenset({"id", "version", "title", "purpose", "variables"})
 _JINJA = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
@@ -62,14 +60,7 @@ class DocumentTemplate(BaseModel):
 
 def parse_document(path: Path) -> DocumentTemplate:
     """One template file, checked: its placeholders must be exactly its declared variables."""
-    match = _FILE.match(path.name)
-    if match is None:
-        raise ConfigurationError(f"{path}: document files are named <name>.v<N>.md")
-    text = path.read_text(encoding="utf-8")
-    if not text.startswith("---\n"):
-        raise ConfigurationError(f"{path}: missing YAML front matter")
-    _, front, body = text.split("---\n", 2)
-    meta_data = yaml.safe_load(front) or {}
+    match, meta_data, body = read_versioned(path, "document")
     if meta_data.get("id") != match["name"] or meta_data.get("version") != int(match["version"]):
         raise ConfigurationError(f"{path}: front matter id/version disagree with the file name")
     unknown = set(meta_data) - _FRONT_MATTER

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from jinja2 import Environment, StrictUndefined, UndefinedError
@@ -71,15 +72,20 @@ class Prompt(BaseModel):
             raise ValidationFailed(f"prompt {self.ref}: {exc}") from None
 
 
-def _parse(path: Path) -> Prompt:
+def read_versioned(path: Path, kind: str) -> tuple[re.Match[str], dict[str, Any], str]:
+    """A ``<name>.v<N>.md`` file's name parts, YAML front matter and body (prompts, documents)."""
     match = _FILE.match(path.name)
     if match is None:
-        raise ConfigurationError(f"{path}: prompt files are named <name>.v<N>.md")
+        raise ConfigurationError(f"{path}: {kind} files are named <name>.v<N>.md")
     text = path.read_text(encoding="utf-8")
     if not text.startswith("---\n"):
         raise ConfigurationError(f"{path}: missing YAML front matter")
     _, front, body = text.split("---\n", 2)
-    meta = yaml.safe_load(front) or {}
+    return match, yaml.safe_load(front) or {}, body
+
+
+def _parse(path: Path) -> Prompt:
+    match, meta, body = read_versioned(path, "prompt")
     parts = _SECTION.split(body)
     sections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
     absent = {"system", "user", "fallback"} - sections.keys()

@@ -13,7 +13,7 @@ import json
 from base64 import b64decode, b64encode
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -33,7 +33,7 @@ from core.clock import utcnow
 from core.db import UtcDateTime
 from core.errors import ConfigurationError, NotFoundError
 from core.settings import Settings
-from runtime.vaults import vault_key
+from runtime.vaults import fernet, vault_key
 
 metadata = MetaData()
 
@@ -58,12 +58,7 @@ class SealedContractStore:
 
     def __init__(self, engine: Engine, key: bytes) -> None:
         self.engine = engine
-        try:
-            self._fernet = Fernet(key)
-        except ValueError:
-            raise ConfigurationError(
-                "BCA_VAULT_KEY must be a Fernet key (32 url-safe base64-encoded bytes)"
-            ) from None
+        self._fernet = fernet(key)
         metadata.create_all(engine, checkfirst=True)
 
     @classmethod

@@ -54,17 +54,22 @@ def vault_key(settings: Settings) -> bytes:
     return path.read_text(encoding="utf-8").strip().encode()
 
 
+def fernet(key: bytes) -> Fernet:
+    """The cipher of the vault key, or one clear error naming the setting."""
+    try:
+        return Fernet(key)
+    except ValueError:
+        raise ConfigurationError(
+            "BCA_VAULT_KEY must be a Fernet key (32 url-safe base64-encoded bytes)"
+        ) from None
+
+
 class VaultStore:
     """Load and save one thread's vault; the mapping only ever leaves here encrypted."""
 
     def __init__(self, engine: Engine, key: bytes) -> None:
         self.engine = engine
-        try:
-            self._fernet = Fernet(key)
-        except ValueError:
-            raise ConfigurationError(
-                "BCA_VAULT_KEY must be a Fernet key (32 url-safe base64-encoded bytes)"
-            ) from None
+        self._fernet = fernet(key)
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine) -> VaultStore:

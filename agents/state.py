@@ -38,6 +38,11 @@ class PersonException(BaseModel):
     term: str | None = None
     crn: str | None = None
     pidm: int | None = None
+    record: str | None = Field(
+        None,
+        description="The Banner record to fix, as a person reads it"
+        " (e.g. \"SPRIDEN A00012345 Lee Kim; GOREMAL UNIV 'lee.kim@'\"): staff-only.",
+    )
 
 
 class AgentState(TypedDict, total=False):

@@ -215,3 +215,33 @@ def test_teaching_scope(sections: Engine) -> None:
     assert reads.teaches(sections, 2002, TERM, "10001")
     assert not reads.teaches(sections, 2002, TERM, "10002")
     assert reads.sections_taught_by(sections, 2001, "202620") == []
+
+
+def test_account_records_read_name_login_and_both_addresses(db: Engine) -> None:
+    person(db, 5001, "A00005001", "Lee", "Kim")
+    person(db, 5001, "A00000999", "Lee", "Park", change_ind="N")  # an earlier name: not read
+    add(db, s.gobtpac, gobtpac_pidm=5001, gobtpac_external_user="lkim5001")
+    add(db, s.spbpers, spbpers_pidm=5001, spbpers_pref_first_name="Sunny", spbpers_confid_ind="Y")
+    email(db, 5001, "PERS", "lee@mail.example.com", "A", "Y")
+    email(db, 5001, "UNIV", "old@example.edu", "I", "N")
+    email(db, 5001, "UNIV", "lkim5001@example.edu", "A", "N")
+    person(db, 5002, "A00005002", None, "Nolan")  # no login, no e-mail, no SPBPERS row
+    by_pidm = {r.pidm: r for r in reads.account_records(db, [5002, 5001, 7777], "UNIV")}
+    assert set(by_pidm) == {5001, 5002}
+    kim = by_pidm[5001]
+    assert (kim.banner_id, kim.last_name, kim.preferred_first_name) == ("A00005001", "Kim", "Sunny")
+    assert (kim.login, kim.confidential) == ("lkim5001", True)
+    assert (kim.typed_email, kim.preferred_email) == (
+        "lkim5001@example.edu",
+        "lee@mail.example.com",
+    )
+    nolan = by_pidm[5002]
+    assert (nolan.login, nolan.typed_email, nolan.preferred_email) == (None, None, None)
+    assert nolan.confidential is False
+
+
+def test_account_records_read_more_pidms_than_oracle_lists_in_one_in(db: Engine) -> None:
+    for pidm in range(6000, 6003):
+        person(db, pidm, f"A0000{pidm}", "Ana", "Diaz")
+    pidms = [*range(1, 1200), 6000, 6001, 6002]
+    assert [r.pidm for r in reads.account_records(db, pidms, "UNIV")] == [6000, 6001, 6002]

@@ -36,6 +36,20 @@ class Person(BannerModel):
     )
 
 
+class AccountRecord(BannerModel):
+    """The Banner facts a Canvas account is built from (see ``queries.account_records``)."""
+
+    pidm: int
+    banner_id: str
+    last_name: str
+    first_name: str | None
+    preferred_first_name: str | None = Field(description="SPBPERS_PREF_FIRST_NAME.")
+    confidential: bool = Field(description="SPBPERS_CONFID_IND = 'Y' (FERPA: release nothing).")
+    login: str | None = Field(description="GOBTPAC_EXTERNAL_USER: the campus login.")
+    typed_email: str | None = Field(description="Active GOREMAL address of the mapped type.")
+    preferred_email: str | None = Field(description="Active GOREMAL address marked preferred.")
+
+
 class PersonName(BannerModel):
     """A current first/last name pair, for the PII recognizer's directory of known names."""
 

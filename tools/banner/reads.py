@@ -7,7 +7,7 @@ as an explicit ``as_of`` argument, so results are reproducible and testable.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from functools import cache
@@ -24,6 +24,7 @@ from tools.banner.errors import (
     StudentRecordNotFound,
 )
 from tools.banner.models import (
+    AccountRecord,
     Advisor,
     AidSummary,
     Award,
@@ -118,6 +119,24 @@ def person_by_id(db: Db, banner_id: str) -> Person:
     if row is None:
         raise PersonNotFound(banner_id=banner_id)
     return Person(**row._mapping)
+
+
+def account_records(db: Db, pidms: Iterable[int], email_code: str) -> list[AccountRecord]:
+    """The account facts of ``pidms`` (those with a current SPRIDEN row), in PIDM order.
+
+    Read in chunks of 500 PIDMs: Oracle refuses an IN list of more than 1,000 and a term start
+    asks for 30,000.
+    """
+    wanted = sorted(set(pidms))
+    records: list[AccountRecord] = []
+    with connection(db) as conn:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for row in conn.execute(queries.account_records(chunk, email_code)):
+                values = dict(row._mapping)
+                values["confidential"] = _yes(values["confidential"])
+                records.append(AccountRecord(**values))
+    return records
 
 
 def current_person_names(db: Db) -> Iterator[PersonName]:

@@ -29,6 +29,7 @@ from tools.banner.queries.outcomes import (
     prerequisite_outcomes,
 )
 from tools.banner.queries.persons import (
+    account_records,
     current_person_names,
     person_by_id,
     person_by_pidm,
@@ -85,6 +86,7 @@ __all__ = [
     "AnySelect",
     "Dimension",
     "Statement",
+    "account_records",
     "active_holds",
     "advisees",
     "advising_comment",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from tools.banner.queries.base import CURRENT_NAME, AnySelect, statement, yes
-from tools.banner.schema import goremal, spriden
+from tools.banner.schema import gobtpac, goremal, spbpers, spriden
 
 
 def _person_select() -> AnySelect:
@@ -51,5 +51,56 @@ def current_person_names() -> AnySelect:
             spriden.c.spriden_last_name.label("last_name"),
         )
         .where(CURRENT_NAME, spriden.c.spriden_entity_ind == "P")
+        .order_by(spriden.c.spriden_pidm)
+    )
+
+
+@statement(pidms=[1001, 1002], email_code="UNIV")
+def account_records(pidms: list[int], email_code: str) -> AnySelect:
+    """What a Canvas account is built from, per PIDM.
+
+    The current SPRIDEN name and ID, the SPBPERS preferred first name and confidentiality flag,
+    the GOBTPAC login, and two GOREMAL addresses: the active one of ``email_code`` (preferred
+    first) and the preferred active one. Both are read so that the rule, not the SQL, decides
+    which one an account gets.
+    """
+    typed = (
+        select(goremal.c.goremal_email_address)
+        .where(
+            goremal.c.goremal_pidm == spriden.c.spriden_pidm,
+            goremal.c.goremal_status_ind == "A",
+            goremal.c.goremal_emal_code == email_code,
+        )
+        .order_by(goremal.c.goremal_preferred_ind.desc(), goremal.c.goremal_email_address)
+        .limit(1)
+        .scalar_subquery()
+    )
+    preferred = (
+        select(func.min(goremal.c.goremal_email_address))
+        .where(
+            goremal.c.goremal_pidm == spriden.c.spriden_pidm,
+            goremal.c.goremal_status_ind == "A",
+            yes(goremal.c.goremal_preferred_ind),
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(
+            spriden.c.spriden_pidm.label("pidm"),
+            spriden.c.spriden_id.label("banner_id"),
+            spriden.c.spriden_last_name.label("last_name"),
+            spriden.c.spriden_first_name.label("first_name"),
+            spbpers.c.spbpers_pref_first_name.label("preferred_first_name"),
+            spbpers.c.spbpers_confid_ind.label("confidential"),
+            gobtpac.c.gobtpac_external_user.label("login"),
+            typed.label("typed_email"),
+            preferred.label("preferred_email"),
+        )
+        .select_from(
+            spriden.outerjoin(spbpers, spbpers.c.spbpers_pidm == spriden.c.spriden_pidm).outerjoin(
+                gobtpac, gobtpac.c.gobtpac_pidm == spriden.c.spriden_pidm
+            )
+        )
+        .where(CURRENT_NAME, spriden.c.spriden_pidm.in_(pidms))
         .order_by(spriden.c.spriden_pidm)
     )

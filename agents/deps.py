@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.drafting import Drafter, DraftLog, drafter_from_settings
+from agents.rules.accounts import AccountMapping
 from agents.rules.enrollment_status import TermPolicy
 from agents.rules.roster_verdicts import REST_MAX_REQUESTS, MassDropPolicy
 from core.errors import ConfigurationError
@@ -55,6 +56,10 @@ class ProvisioningConfig(BaseModel):
         frozenset(), description="Terms whose wait-listed students get (active) Canvas access."
     )
     mass_drop: MassDropPolicy = Field(default_factory=MassDropPolicy)
+    accounts: AccountMapping = Field(
+        default_factory=AccountMapping,
+        description="How Banner people become Canvas users (login, integration_id, e-mail type).",
+    )
     rest_max_requests: int = Field(
         REST_MAX_REQUESTS, ge=1, description="Above this many REST requests a plan is a SIS import."
     )

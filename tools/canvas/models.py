@@ -322,9 +322,24 @@ class SisUserRow(Input):
 
     user_id: str = Field(description="SIS user id.")
     login_id: str
+    integration_id: str | None = None
     full_name: str | None = None
+    sortable_name: str | None = None
+    short_name: str | None = None
     email: str | None = None
     status: Literal["active", "deleted", "suspended"] = "active"
+
+
+class UserSpec(Input):
+    """A Canvas user to create through the Users API (one login, keyed by its SIS id)."""
+
+    sis_user_id: str
+    login_id: str
+    integration_id: str | None = None
+    name: str
+    short_name: str | None = None
+    sortable_name: str | None = None
+    email: str | None = None
 
 
 class SisCourseRow(Input):

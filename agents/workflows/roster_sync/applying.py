@@ -1,7 +1,12 @@
 """Applying a roster plan to Canvas: structure by REST, enrollments by REST or one SIS import.
 
-The channel is :func:`agents.rules.roster_verdicts.choose_channel`'s; a student Canvas does not
-know yet becomes a ``canvas_user_missing`` exception for a person, never a silent skip.
+The channel is :func:`agents.rules.roster_verdicts.choose_channel`'s. The accounts new
+enrollments need are made in the same run, before them: as users.csv in the enrollments' own SIS
+import (Canvas applies users first; upserting an existing user costs nothing and carries Banner's
+name and e-mail changes), or, by REST, through the Users API for a student an enrollment found
+missing. A person Banner cannot give an account (:mod:`agents.rules.accounts`), or whose login
+Canvas already gives someone else, becomes an exception for a person with the Banner record to
+fix; the rest of the section still syncs.
 """
 
 from __future__ import annotations
@@ -14,14 +19,15 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.deps import ProvisioningConfig
+from agents.rules.accounts import AccountProblem, CanvasAccount
 from agents.rules.roster_plan import ActionKind, EnrollmentChange, ProvisionCourse, SectionChange
 from agents.rules.roster_verdicts import SyncChannel, choose_channel
 from agents.state import PersonException
 from agents.workflows.roster_sync.planning import MAX_LISTED_EXCEPTIONS, PlannedSync
 from tools.banner.models import Section
-from tools.canvas import courses, enrollments, lookup
+from tools.canvas import courses, enrollments, lookup, users
 from tools.canvas.client import CanvasClient
-from tools.canvas.errors import CanvasNotFound
+from tools.canvas.errors import CanvasNotFound, CanvasRejected
 from tools.canvas.models import (
     CourseShellSpec,
     CrossListSpec,
@@ -31,6 +37,8 @@ from tools.canvas.models import (
     SectionSpec,
     SisEnrollmentRow,
     SisImportSpec,
+    SisUserRow,
+    UserSpec,
 )
 from tools.canvas.sis_imports import run_sis_import
 
@@ -48,6 +56,7 @@ _SIS_STATUS = {
 }
 _SIS_ROLE = {"StudentEnrollment": "student", "TeacherEnrollment": "teacher"}
 _MISSING_USER = re.compile(r"User not found for enrollment \(User ID: (?P<user>[^)]+)\)")
+_LOGIN_TAKEN = re.compile(r"An existing Canvas user with the login (?P<login>\S+) already exists")
 
 
 class ApplyReport(BaseModel):
@@ -131,6 +140,47 @@ class _Applier:
                     )
             self.applied[action.kind.value] += 1
 
+    @property
+    def _accounts(self) -> dict[str, CanvasAccount]:
+        """The accounts planned for new enrollments, by SIS user id."""
+        return {a.sis_user_id: a for a in self.planned.accounts.accounts}
+
+    def _account_problem(self, problem: AccountProblem, crn: str | None) -> None:
+        self.exceptions.append(
+            PersonException(
+                kind=problem.kind.value,
+                detail=problem.detail,
+                term=self.term,
+                crn=crn,
+                pidm=problem.pidm,
+                record=problem.record,
+            )
+        )
+
+    def account_problems(self, changes: Sequence[EnrollmentChange]) -> list[EnrollmentChange]:
+        """Raise the plan's account problems; returns the changes whose person can have one."""
+        first_crn: dict[int | None, str] = {}
+        for change in changes:
+            first_crn.setdefault(change.pidm, _crn(self.term, change.section_sis_id))
+        for problem in self.planned.accounts.problems:
+            self._account_problem(problem, first_crn.get(problem.pidm))
+        blocked = self.planned.accounts.blocked
+        self.failed += sum(c.pidm in blocked for c in changes)
+        return [c for c in changes if c.pidm not in blocked]
+
+    def _login_taken(self, account: CanvasAccount, change: EnrollmentChange, why: str) -> None:
+        self.failed += 1
+        self.exceptions.append(
+            PersonException(
+                kind="account_login_taken",
+                detail=f"Canvas refused the account: {why}",
+                term=self.term,
+                crn=_crn(self.term, change.section_sis_id),
+                pidm=account.pidm,
+                record=f"SPRIDEN {account.sis_user_id} {account.name}; login {account.login_id}",
+            )
+        )
+
     def _missing_user(self, change: EnrollmentChange) -> None:
         self.failed += 1
         self.exceptions.append(
@@ -150,15 +200,19 @@ class _Applier:
             EnrollmentSpec(sis_section_id=c.section_sis_id, sis_user_id=c.user_sis_id, type=c.role)
             for c in enrolls
         ]
+        waiting: list[tuple[EnrollmentChange, EnrollmentSpec]] = []
         for change, result in zip(
             enrolls, enrollments.enroll_many(self.client, specs), strict=True
         ):
             if result.missing is None:
                 self.applied[change.kind.value] += 1
+            elif result.missing.kind == "user" and change.user_sis_id in self._accounts:
+                waiting.append((change, result.spec))
             elif result.missing.kind == "user":
                 self._missing_user(change)
             else:
                 self.failed += 1
+        self._create_then_enroll(waiting)
         for change in changes:
             if change.kind is ActionKind.ENROLL:
                 continue
@@ -178,6 +232,30 @@ class _Applier:
                 continue
             self.applied[change.kind.value] += 1
 
+    def _create_then_enroll(
+        self, waiting: Sequence[tuple[EnrollmentChange, EnrollmentSpec]]
+    ) -> None:
+        """Users the enrollments found missing, made by the Users API, then enrolled."""
+        ready: list[tuple[EnrollmentChange, EnrollmentSpec]] = []
+        made: set[str] = set()
+        for change, spec in waiting:
+            account = self._accounts[change.user_sis_id]
+            if account.sis_user_id not in made:
+                try:
+                    users.create_user(self.client, _user_spec(account))
+                except CanvasRejected as refused:
+                    self._login_taken(account, change, str(refused))
+                    continue
+                made.add(account.sis_user_id)
+                self.applied["create_user"] += 1
+            ready.append((change, spec))
+        results = enrollments.enroll_many(self.client, [spec for _, spec in ready])
+        for (change, _), result in zip(ready, results, strict=True):
+            if result.missing is None:
+                self.applied[change.kind.value] += 1
+            else:
+                self.failed += 1
+
     def sis_import(self, changes: Sequence[EnrollmentChange]) -> None:
         """All changes in one SIS import (enrollments.csv); missing users come back as warnings."""
         rows = [
@@ -189,26 +267,68 @@ class _Applier:
             )
             for c in changes
         ]
+        needed = {c.user_sis_id for c in changes if c.kind is ActionKind.ENROLL}
+        accounts = [a for sis_id, a in self._accounts.items() if sis_id in needed]
         result = run_sis_import(
             self.client,
-            SisImportSpec(enrollments=rows, timeout_seconds=self.config.sis_import_timeout_seconds),
+            SisImportSpec(
+                users=[_user_row(a) for a in accounts],
+                enrollments=rows,
+                timeout_seconds=self.config.sis_import_timeout_seconds,
+            ),
         )
+        self.applied["upsert_user"] += len(accounts)
         missing = {
             m.group("user")
             for w in result.warnings
             if (m := _MISSING_USER.search(w.message)) is not None
         }
+        by_login = {a.login_id: a for a in accounts}
+        taken: dict[str, str] = {}
+        for error in result.errors:
+            if (m := _LOGIN_TAKEN.search(error.message)) and m.group("login") in by_login:
+                taken[by_login[m.group("login")].sis_user_id] = error.message
+        self.applied["upsert_user"] -= len(taken)
         for change in changes:
-            if change.user_sis_id in missing:
+            if change.user_sis_id in taken:
+                self._login_taken(
+                    self._accounts[change.user_sis_id], change, taken[change.user_sis_id]
+                )
+            elif change.user_sis_id in missing:
                 self._missing_user(change)
             elif result.succeeded:
                 self.applied[change.kind.value] += 1
             else:
                 self.failed += 1
         for error in result.errors:
-            self.exceptions.append(
-                PersonException(kind="sis_import_error", detail=error.message, term=self.term)
-            )
+            if not _LOGIN_TAKEN.search(error.message):
+                self.exceptions.append(
+                    PersonException(kind="sis_import_error", detail=error.message, term=self.term)
+                )
+
+
+def _user_spec(account: CanvasAccount) -> UserSpec:
+    return UserSpec(
+        sis_user_id=account.sis_user_id,
+        login_id=account.login_id,
+        integration_id=account.integration_id,
+        name=account.name,
+        short_name=account.short_name,
+        sortable_name=account.sortable_name,
+        email=account.email,
+    )
+
+
+def _user_row(account: CanvasAccount) -> SisUserRow:
+    return SisUserRow(
+        user_id=account.sis_user_id,
+        login_id=account.login_id,
+        integration_id=account.integration_id,
+        full_name=account.name,
+        sortable_name=account.sortable_name,
+        short_name=account.short_name,
+        email=account.email,
+    )
 
 
 def apply_sync(
@@ -219,7 +339,7 @@ def apply_sync(
     channel = choose_channel(plan, rest_max_requests=config.rest_max_requests)
     applier = _Applier(client, planned, config, Counter(), list(planned.exceptions))
     applier.structure([a for a in plan.actions if not isinstance(a, EnrollmentChange)])
-    changes = [a for a in plan.actions if isinstance(a, EnrollmentChange)]
+    changes = applier.account_problems([a for a in plan.actions if isinstance(a, EnrollmentChange)])
     if changes:
         (applier.rest if channel is SyncChannel.REST else applier.sis_import)(changes)
     return ApplyReport(

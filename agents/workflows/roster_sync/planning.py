@@ -10,20 +10,27 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 
 from agents.deps import ProvisioningConfig
+from agents.rules.accounts import AccountsPlan, plan_accounts
 from agents.rules.adapters import (
     from_banner_registrations,
     from_banner_section,
     from_canvas_term,
 )
 from agents.rules.provisioning import provisioning_due
-from agents.rules.roster_plan import CanvasSnapshot, RosterPlan, plan_roster
+from agents.rules.roster_plan import (
+    ActionKind,
+    CanvasSnapshot,
+    EnrollmentChange,
+    RosterPlan,
+    plan_roster,
+)
 from agents.rules.roster_verdicts import (
     MassDropPolicy,
     MassDropVerdict,
@@ -72,6 +79,8 @@ class PlannedSync:
     plan: RosterPlan
     banner: BannerSide
     exceptions: list[PersonException]
+    accounts: AccountsPlan = field(default_factory=lambda: AccountsPlan(accounts=[], problems=[]))
+    """The Canvas users the plan's new enrollments need (made before them, in the same run)."""
 
     @property
     def digest(self) -> str:
@@ -217,7 +226,15 @@ def plan_sync(
         )
         for r in without_id
     ]
-    return PlannedSync(plan=plan, banner=banner, exceptions=exceptions)
+    newcomers = {
+        a.pidm
+        for a in plan.actions
+        if isinstance(a, EnrollmentChange) and a.kind is ActionKind.ENROLL and a.pidm is not None
+    }
+    accounts = plan_accounts(
+        reads.account_records(db, newcomers, config.accounts.email_code), config.accounts
+    )
+    return PlannedSync(plan=plan, banner=banner, exceptions=exceptions, accounts=accounts)
 
 
 def report(planned: PlannedSync, config: ProvisioningConfig) -> PlanReport:

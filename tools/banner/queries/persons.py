@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import ScalarSelect, func, select
 
 from tools.banner.queries.base import CURRENT_NAME, AnySelect, statement, yes
 from tools.banner.schema import gobtpac, goremal, spbpers, spriden
 
 
-def _person_select() -> AnySelect:
-    preferred_email = (
+def _preferred_email() -> ScalarSelect[Any]:
+    """The person's active GOREMAL address marked preferred (the smallest, if several)."""
+    return (
         select(func.min(goremal.c.goremal_email_address))
         .where(
             goremal.c.goremal_pidm == spriden.c.spriden_pidm,
@@ -18,6 +21,10 @@ def _person_select() -> AnySelect:
         )
         .scalar_subquery()
     )
+
+
+def _person_select() -> AnySelect:
+    preferred_email = _preferred_email()
     return select(
         spriden.c.spriden_pidm.label("pidm"),
         spriden.c.spriden_id.label("banner_id"),
@@ -75,15 +82,7 @@ def account_records(pidms: list[int], email_code: str) -> AnySelect:
         .limit(1)
         .scalar_subquery()
     )
-    preferred = (
-        select(func.min(goremal.c.goremal_email_address))
-        .where(
-            goremal.c.goremal_pidm == spriden.c.spriden_pidm,
-            goremal.c.goremal_status_ind == "A",
-            yes(goremal.c.goremal_preferred_ind),
-        )
-        .scalar_subquery()
-    )
+    preferred = _preferred_email()
     return (
         select(
             spriden.c.spriden_pidm.label("pidm"),

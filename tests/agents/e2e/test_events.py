@@ -112,18 +112,40 @@ def test_a_registration_run_is_checkpointed_once_when_it_ends(world: World) -> N
     assert by_level and max(by_level.values()) == 1, by_level
 
 
-def test_a_student_without_a_canvas_account_becomes_an_exception(
+def test_a_student_without_a_canvas_account_gets_one_from_banner_then_the_enrollment(
     banner: Any, sim: Any, tmp_path: Any, redactor: Any
 ) -> None:
     world = make_world(banner, sim, tmp_path, redactor)
     pidm, crn = registered(world, False)
     add_canvas_users(world.client, [b for p, b in people(banner) if p != pidm])
     outcome = event(world, "banner.registration.added", "nouser", pidm, crn)
+    assert outcome.status == "done", outcome
+    assert (outcome.figures["create_user"], outcome.figures["enroll"]) == (1, 1)
+    [(banner_id, first, last, login)] = world.sql(
+        "SELECT spriden_id, spriden_first_name, spriden_last_name, gobtpac_external_user"
+        " FROM spriden JOIN gobtpac ON gobtpac_pidm = spriden_pidm"
+        " WHERE spriden_pidm = :p AND spriden_change_ind IS NULL",
+        p=pidm,
+    )
+    user = world.client.account.get_users(search_term=banner_id)[0]
+    assert (user.sis_user_id, user.login_id) == (banner_id, login)
+    assert user.sortable_name == f"{last}, {first}"
+
+
+def test_a_student_banner_gives_no_login_becomes_an_exception_with_the_record(
+    banner: Any, sim: Any, tmp_path: Any, redactor: Any
+) -> None:
+    world = make_world(banner, sim, tmp_path, redactor)
+    pidm, crn = registered(world, False)
+    add_canvas_users(world.client, [b for p, b in people(banner) if p != pidm])
+    world.sql("DELETE FROM gobtpac WHERE gobtpac_pidm = :p", p=pidm)
+    outcome = event(world, "banner.registration.added", "nologin", pidm, crn)
     assert outcome.status == "needs_person", outcome
-    state = world.graph.get_state({"configurable": {"thread_id": "event:nouser"}})
-    [exception] = state.values["exceptions"]
-    assert exception["kind"] == "canvas_user_missing"
+    state = world.graph.get_state({"configurable": {"thread_id": "event:nologin"}})
+    kinds = {e["kind"]: e for e in state.values["exceptions"]}
+    exception = kinds["account_login_missing"]
     assert (exception["pidm"], exception["crn"], exception["term"]) == (pidm, crn, TERM)
+    assert "GOBTPAC (none)" in exception["record"]
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,11 @@ canvas-sis-provisioner build each user from the SIS. The mapping says which Bann
 which Canvas fields (sis_user_id, login_id, integration_id, the e-mail type); the rule applies it
 and turns a record a person must fix into a :class:`AccountProblem` instead of a Canvas error.
 
-A person without a usable e-mail still gets an account (Canvas logs in by login_id; e-mail only
-carries notifications), with a problem a person should know about. A person without a name or a
-login, or whose login another Banner person also holds, gets none: creating it would attach one
-campus login to the wrong student.
+A person with no active e-mail still gets an account (Canvas logs in by login_id; e-mail only
+carries notifications; Banner legitimately lacks one for some). An e-mail that is not an address
+is a typing error someone must fix: the account is made without it, with a problem. A person
+without a name or a login, or whose login another Banner person also holds, gets none: creating
+it would attach one campus login to the wrong student.
 """
 
 from __future__ import annotations
@@ -150,14 +151,7 @@ def _checks(
                 f"Another Banner person holds the same login ({login}); one of them is wrong.",
             )
         )
-    if email is None:
-        found.append(
-            (
-                ProblemKind.EMAIL_UNUSABLE,
-                "Banner has no active e-mail for this person; the account is made without one.",
-            )
-        )
-    elif not _ADDRESS.match(email):
+    if email is not None and not _ADDRESS.match(email):
         found.append(
             (
                 ProblemKind.EMAIL_UNUSABLE,

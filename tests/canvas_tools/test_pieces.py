@@ -54,7 +54,10 @@ def test_sis_zip_writes_one_csv_per_kind_with_headers() -> None:
         {
             "user_id": "A001",
             "login_id": "a001",
+            "integration_id": "",
             "full_name": "Ann, B",
+            "sortable_name": "",
+            "short_name": "",
             "email": "",
             "status": "active",
         }

@@ -113,22 +113,22 @@ def test_a_registration_costs_three_requests(client: CanvasClient, term: Term) -
     assert again.plan.actions == () and requests_of(client) - before == 2  # read, nothing to do
 
 
-def test_a_student_without_a_canvas_user_is_an_exception(client: CanvasClient, term: Term) -> None:
+def test_a_student_without_a_canvas_user_gets_one_then_the_enrollment(
+    client: CanvasClient, term: Term
+) -> None:
     before = requests_of(client)
 
     planned = plan_sync(term.banner, client, scope_of(term.ghost), CONFIG, TODAY)
     applied = apply_sync(client, planned, CONFIG)
 
-    # The POST's 404 says only "missing"; the section and then the user are looked up to say which.
-    assert requests_of(client) - before == 5
-    assert applied.applied == {} and applied.failed == 1
-    [exception] = applied.exceptions
-    assert exception.kind == "canvas_user_missing"
-    assert (exception.term, exception.crn, exception.pidm) == (
-        TERM,
-        term.ghost.crn,
-        term.ghost.pidm,
-    )
+    # Read (2); the POST's 404 says only "missing": the section then the user are looked up to
+    # say which (3); the account is fetched, once per client (1), the user made under it (1),
+    # and the enrollment sent again (1).
+    assert requests_of(client) - before == 8
+    assert applied.applied == {"create_user": 1, "enroll": 1} and applied.failed == 0
+    assert applied.exceptions == []
+    again = plan_sync(term.banner, client, scope_of(term.ghost), CONFIG, TODAY)
+    assert again.plan.actions == ()
 
 
 def test_a_missing_section_is_named_and_looked_up_once(client: CanvasClient) -> None:

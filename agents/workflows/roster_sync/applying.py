@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -140,7 +141,7 @@ class _Applier:
                     )
             self.applied[action.kind.value] += 1
 
-    @property
+    @cached_property
     def _accounts(self) -> dict[str, CanvasAccount]:
         """The accounts planned for new enrollments, by SIS user id."""
         return {a.sis_user_id: a for a in self.planned.accounts.accounts}
@@ -277,7 +278,6 @@ class _Applier:
                 timeout_seconds=self.config.sis_import_timeout_seconds,
             ),
         )
-        self.applied["upsert_user"] += len(accounts)
         missing = {
             m.group("user")
             for w in result.warnings
@@ -288,7 +288,7 @@ class _Applier:
         for error in result.errors:
             if (m := _LOGIN_TAKEN.search(error.message)) and m.group("login") in by_login:
                 taken[by_login[m.group("login")].sis_user_id] = error.message
-        self.applied["upsert_user"] -= len(taken)
+        self.applied["upsert_user"] += len(accounts) - len(taken)
         for change in changes:
             if change.user_sis_id in taken:
                 self._login_taken(

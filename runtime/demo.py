@@ -45,8 +45,6 @@ from sandbox.banner.terms import PARTS, term_dates
 from sandbox.canvas.activity import ActivityRequest, simulate
 from sandbox.canvas.testing import SimulatorHandle, running_simulator
 from tools.canvas.client import CanvasClient
-from tools.canvas.models import SisImportSpec, SisUserRow
-from tools.canvas.sis_imports import run_sis_import
 
 SOURCE = "demo"
 Step = Callable[[str, int, int], None]
@@ -74,23 +72,6 @@ def ensure_banner(settings: Settings, *, students: int, sections: int) -> tuple[
     return banner, terms[-1]
 
 
-def canvas_users(banner: Engine, client: CanvasClient) -> int:
-    """Every current Banner person as a Canvas user (SIS id = Banner ID); returns how many."""
-    with banner.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT spriden_id, spriden_first_name, spriden_last_name FROM spriden"
-                " WHERE spriden_change_ind IS NULL"
-            )
-        ).all()
-    users = [
-        SisUserRow(user_id=str(b), login_id=str(b).lower(), full_name=f"{first} {last}")
-        for b, first, last in rows
-    ]
-    run_sis_import(client, SisImportSpec(users=users))
-    return len(users)
-
-
 @contextmanager
 def embedded_world(
     settings: Settings,
@@ -100,7 +81,7 @@ def embedded_world(
     webhook_url: str = "",
     signing_key: str = "",
 ) -> Iterator[tuple[Settings, SimulatorHandle, str]]:
-    """Banner seeded, the simulator up with Banner's people; yields (settings, simulator, term).
+    """Banner seeded and an empty simulator up; yields (settings, simulator, term).
 
     The yielded settings point ``canvas_url`` at the simulator's port. With ``webhook_url`` the
     simulator posts Live Events there, signed with ``signing_key`` (HS256) when one is given.
@@ -114,18 +95,13 @@ def embedded_world(
 
 
 def wired_to_canvas(settings: Settings, banner: Engine, canvas_url: str) -> Settings:
-    """``settings`` pointed at the Canvas at ``canvas_url``, which gets Banner's people first.
+    """``settings`` pointed at the Canvas at ``canvas_url``; disposes of ``banner``.
 
-    Disposes of ``banner`` (the caller's seeding engine) either way.
+    Canvas gets no people here: the agents make each account from Banner as an enrollment needs
+    it, through the guard and the audit trail, as they would on a new Canvas instance.
     """
-    wired = settings.model_copy(update={"canvas_url": canvas_url})
-    client = CanvasClient.from_settings(wired)
-    try:
-        canvas_users(banner, client)
-    finally:
-        client.close()
-        banner.dispose()
-    return wired
+    banner.dispose()
+    return settings.model_copy(update={"canvas_url": canvas_url})
 
 
 @dataclass

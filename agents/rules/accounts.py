@@ -66,6 +66,7 @@ class CanvasAccount(BaseModel):
     short_name: str
     sortable_name: str
     email: str | None
+    record: str = Field(description="The Banner record it was made from, for an exception.")
 
 
 class ProblemKind(StrEnum):
@@ -206,6 +207,7 @@ def plan_accounts(records: Iterable[AccountRecord], mapping: AccountMapping) -> 
                 short_name=name,
                 sortable_name=f"{last}, {first}",
                 email=email,
+                record=describe(record, mapping),
             )
         )
     return AccountsPlan(accounts=accounts, problems=problems)

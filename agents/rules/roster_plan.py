@@ -46,6 +46,11 @@ class EnrollmentRole(StrEnum):
     DESIGNER = "DesignerEnrollment"
 
 
+def instructor_role(primary: bool) -> EnrollmentRole:
+    """SIRASGN's primary instructor teaches the section; a secondary one assists it (a TA)."""
+    return EnrollmentRole.TEACHER if primary else EnrollmentRole.TA
+
+
 class EnrollmentState(StrEnum):
     """Canvas enrollment ``enrollment_state`` values (the list filter's ``state[]``)."""
 

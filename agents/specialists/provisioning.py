@@ -140,7 +140,11 @@ def _record(state: AgentState, runtime: Runtime[ToolContext]) -> dict[str, Any]:
     if not staff.ok:
         return {"outcome": refused(staff).model_dump()}
     made = {f"made_{k}": int(v) for k, v in course.data["applied"].items()}
-    figures = {**made, "teachers_enrolled": int(staff.data["enrolled"])}
+    figures = {
+        **made,
+        "teachers_enrolled": int(staff.data["enrolled"]),
+        "users_created": int(staff.data["users_created"]),
+    }
     exceptions = exceptions_of(course, runtime) + exceptions_of(staff, runtime)
     where = f"section {event.term_code}/{event.crn}"
     if exceptions:

@@ -343,7 +343,9 @@ SPECS: tuple[ToolSpec, ...] = (
     ),
     _spec(
         "canvas_enroll_instructors", "write", _SECTION, SectionArgs,
-        lambda c, a: roster_sync.enroll_instructors(c.banner, c.lms(), a.term, a.crn),
+        lambda c, a: roster_sync.enroll_instructors(
+            c.banner, c.lms(), a.term, a.crn, c.provisioning.accounts
+        ),
         "Enroll a section's Banner instructors (SIRASGN) as teachers in its Canvas section.",
     ),
     _spec(

@@ -24,11 +24,12 @@ from agents.rules.accounts import AccountProblem, CanvasAccount
 from agents.rules.roster_plan import ActionKind, EnrollmentChange, ProvisionCourse, SectionChange
 from agents.rules.roster_verdicts import SyncChannel, choose_channel
 from agents.state import PersonException
+from agents.workflows.roster_sync.accounts import enroll_making_users, user_row
 from agents.workflows.roster_sync.planning import MAX_LISTED_EXCEPTIONS, PlannedSync
 from tools.banner.models import Section
-from tools.canvas import courses, enrollments, lookup, users
+from tools.canvas import courses, enrollments, lookup
 from tools.canvas.client import CanvasClient
-from tools.canvas.errors import CanvasNotFound, CanvasRejected
+from tools.canvas.errors import CanvasNotFound
 from tools.canvas.models import (
     CourseShellSpec,
     CrossListSpec,
@@ -38,8 +39,6 @@ from tools.canvas.models import (
     SectionSpec,
     SisEnrollmentRow,
     SisImportSpec,
-    SisUserRow,
-    UserSpec,
 )
 from tools.canvas.sis_imports import run_sis_import
 
@@ -55,7 +54,7 @@ _SIS_STATUS = {
     ActionKind.DELETE: "deleted",
     ActionKind.CONCLUDE: "completed",
 }
-_SIS_ROLE = {"StudentEnrollment": "student", "TeacherEnrollment": "teacher"}
+_SIS_ROLE = {"StudentEnrollment": "student", "TeacherEnrollment": "teacher", "TaEnrollment": "ta"}
 _MISSING_USER = re.compile(r"User not found for enrollment \(User ID: (?P<user>[^)]+)\)")
 _LOGIN_TAKEN = re.compile(r"An existing Canvas user with the login (?P<login>\S+) already exists")
 
@@ -169,16 +168,16 @@ class _Applier:
         self.failed += sum(c.pidm in blocked for c in changes)
         return [c for c in changes if c.pidm not in blocked]
 
-    def _login_taken(self, account: CanvasAccount, change: EnrollmentChange, why: str) -> None:
+    def _login_taken(self, account: CanvasAccount, crn: str, why: str) -> None:
         self.failed += 1
         self.exceptions.append(
             PersonException(
                 kind="account_login_taken",
                 detail=f"Canvas refused the account: {why}",
                 term=self.term,
-                crn=_crn(self.term, change.section_sis_id),
+                crn=crn,
                 pidm=account.pidm,
-                record=f"SPRIDEN {account.sis_user_id} {account.name}; login {account.login_id}",
+                record=account.record,
             )
         )
 
@@ -195,25 +194,25 @@ class _Applier:
         )
 
     def rest(self, changes: Sequence[EnrollmentChange]) -> None:
-        """One REST call per change; enrolls in a small parallel batch."""
+        """One REST call per change; enrolls in a small parallel batch, making missing users."""
         enrolls = [c for c in changes if c.kind is ActionKind.ENROLL]
         specs = [
             EnrollmentSpec(sis_section_id=c.section_sis_id, sis_user_id=c.user_sis_id, type=c.role)
             for c in enrolls
         ]
-        waiting: list[tuple[EnrollmentChange, EnrollmentSpec]] = []
-        for change, result in zip(
-            enrolls, enrollments.enroll_many(self.client, specs), strict=True
-        ):
-            if result.missing is None:
-                self.applied[change.kind.value] += 1
-            elif result.missing.kind == "user" and change.user_sis_id in self._accounts:
-                waiting.append((change, result.spec))
-            elif result.missing.kind == "user":
+        made = enroll_making_users(self.client, specs, self._accounts)
+        if made.users_created:
+            self.applied["create_user"] += made.users_created
+        for change, outcome in zip(enrolls, made.outcomes, strict=True):
+            crn = _crn(self.term, change.section_sis_id)
+            if outcome.refused is not None:
+                self._login_taken(self._accounts[change.user_sis_id], crn, outcome.refused)
+            elif outcome.missing == "user":
                 self._missing_user(change)
-            else:
+            elif outcome.missing is not None:
                 self.failed += 1
-        self._create_then_enroll(waiting)
+            else:
+                self.applied[change.kind.value] += 1
         for change in changes:
             if change.kind is ActionKind.ENROLL:
                 continue
@@ -233,30 +232,6 @@ class _Applier:
                 continue
             self.applied[change.kind.value] += 1
 
-    def _create_then_enroll(
-        self, waiting: Sequence[tuple[EnrollmentChange, EnrollmentSpec]]
-    ) -> None:
-        """Users the enrollments found missing, made by the Users API, then enrolled."""
-        ready: list[tuple[EnrollmentChange, EnrollmentSpec]] = []
-        made: set[str] = set()
-        for change, spec in waiting:
-            account = self._accounts[change.user_sis_id]
-            if account.sis_user_id not in made:
-                try:
-                    users.create_user(self.client, _user_spec(account))
-                except CanvasRejected as refused:
-                    self._login_taken(account, change, str(refused))
-                    continue
-                made.add(account.sis_user_id)
-                self.applied["create_user"] += 1
-            ready.append((change, spec))
-        results = enrollments.enroll_many(self.client, [spec for _, spec in ready])
-        for (change, _), result in zip(ready, results, strict=True):
-            if result.missing is None:
-                self.applied[change.kind.value] += 1
-            else:
-                self.failed += 1
-
     def sis_import(self, changes: Sequence[EnrollmentChange]) -> None:
         """All changes in one SIS import (enrollments.csv); missing users come back as warnings."""
         rows = [
@@ -273,7 +248,7 @@ class _Applier:
         result = run_sis_import(
             self.client,
             SisImportSpec(
-                users=[_user_row(a) for a in accounts],
+                users=[user_row(a) for a in accounts],
                 enrollments=rows,
                 timeout_seconds=self.config.sis_import_timeout_seconds,
             ),
@@ -292,7 +267,9 @@ class _Applier:
         for change in changes:
             if change.user_sis_id in taken:
                 self._login_taken(
-                    self._accounts[change.user_sis_id], change, taken[change.user_sis_id]
+                    self._accounts[change.user_sis_id],
+                    _crn(self.term, change.section_sis_id),
+                    taken[change.user_sis_id],
                 )
             elif change.user_sis_id in missing:
                 self._missing_user(change)
@@ -305,30 +282,6 @@ class _Applier:
                 self.exceptions.append(
                     PersonException(kind="sis_import_error", detail=error.message, term=self.term)
                 )
-
-
-def _user_spec(account: CanvasAccount) -> UserSpec:
-    return UserSpec(
-        sis_user_id=account.sis_user_id,
-        login_id=account.login_id,
-        integration_id=account.integration_id,
-        name=account.name,
-        short_name=account.short_name,
-        sortable_name=account.sortable_name,
-        email=account.email,
-    )
-
-
-def _user_row(account: CanvasAccount) -> SisUserRow:
-    return SisUserRow(
-        user_id=account.sis_user_id,
-        login_id=account.login_id,
-        integration_id=account.integration_id,
-        full_name=account.name,
-        sortable_name=account.sortable_name,
-        short_name=account.short_name,
-        email=account.email,
-    )
 
 
 def apply_sync(

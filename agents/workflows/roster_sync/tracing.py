@@ -1,8 +1,8 @@
 """The Banner side of single Canvas enrollments: where one came from, and teachers from SIRASGN.
 
 :func:`locate_enrollment` traces a Canvas Live Event's enrollment back to the registration it
-mirrors; :func:`enroll_instructors` gives a section's Banner instructors their teacher
-enrollments.
+mirrors; :func:`enroll_instructors` gives a section's Banner instructors their accounts and
+teacher or TA enrollments.
 """
 
 from __future__ import annotations
@@ -10,10 +10,13 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
+from agents.rules.accounts import AccountMapping, plan_accounts
+from agents.rules.roster_plan import instructor_role
 from agents.state import PersonException
+from agents.workflows.roster_sync.accounts import enroll_making_users
 from core.ids import banner_section_of, section_sis_id
 from tools.banner import reads
-from tools.canvas import enrollments, lookup
+from tools.canvas import lookup
 from tools.canvas.client import CanvasClient
 from tools.canvas.models import EnrollmentSpec
 
@@ -67,17 +70,24 @@ def locate_enrollment(
 
 
 class InstructorReport(BaseModel):
-    """Instructors enrolled as teachers in a section, and those waiting for a person."""
+    """Instructors enrolled in a section, the accounts made for them, and those waiting."""
 
     model_config = ConfigDict(frozen=True)
 
     section: str
     enrolled: int
+    users_created: int = 0
     exceptions: list[PersonException]
 
 
-def enroll_instructors(db: Engine, client: CanvasClient, term: str, crn: str) -> InstructorReport:
-    """Enroll the section's SIRASGN instructors as teachers in its Canvas section."""
+def enroll_instructors(
+    db: Engine, client: CanvasClient, term: str, crn: str, mapping: AccountMapping
+) -> InstructorReport:
+    """Enroll the section's SIRASGN instructors (primary: teacher, secondary: TA).
+
+    An instructor Canvas does not know yet gets an account from Banner first (as students do);
+    one whose Banner record cannot give an account is an exception with that record.
+    """
     section = section_sis_id(term, crn)
     instructors = reads.section_instructors(db, term, crn)
     exceptions = [
@@ -91,22 +101,49 @@ def enroll_instructors(db: Engine, client: CanvasClient, term: str, crn: str) ->
         for i in instructors
         if i.banner_id is None
     ]
-    pidms = {i.banner_id: i.pidm for i in instructors if i.banner_id is not None}
-    specs = [
-        EnrollmentSpec(sis_section_id=section, sis_user_id=banner_id, type="TeacherEnrollment")
-        for banner_id in pidms
-    ]
-    results = enrollments.enroll_many(client, specs)
+    known = [i for i in instructors if i.banner_id is not None]
+    planned = plan_accounts(
+        reads.account_records(db, {i.pidm for i in known}, mapping.email_code), mapping
+    )
     exceptions += [
         PersonException(
-            kind=f"canvas_{r.missing.kind}_missing",
-            detail=f"Canvas has no {r.missing.kind} for this teacher enrollment yet.",
-            term=term,
-            crn=crn,
-            pidm=pidms.get(r.spec.sis_user_id or ""),
+            kind=p.kind.value, detail=p.detail, term=term, crn=crn, pidm=p.pidm, record=p.record
         )
-        for r in results
-        if r.missing is not None
+        for p in planned.problems
     ]
-    enrolled = sum(r.missing is None for r in results)
-    return InstructorReport(section=section, enrolled=enrolled, exceptions=exceptions)
+    blocked = planned.blocked
+    ready = [i for i in known if i.pidm not in blocked]
+    specs = [
+        EnrollmentSpec(
+            sis_section_id=section, sis_user_id=i.banner_id, type=instructor_role(i.primary).value
+        )
+        for i in ready
+    ]
+    accounts = {a.sis_user_id: a for a in planned.accounts}
+    made = enroll_making_users(client, specs, accounts)
+    for instructor, outcome in zip(ready, made.outcomes, strict=True):
+        if outcome.refused is not None:
+            exceptions.append(
+                PersonException(
+                    kind="account_login_taken",
+                    detail=f"Canvas refused the account: {outcome.refused}",
+                    term=term,
+                    crn=crn,
+                    pidm=instructor.pidm,
+                    record=accounts[instructor.banner_id or ""].record,
+                )
+            )
+        elif outcome.missing is not None:
+            exceptions.append(
+                PersonException(
+                    kind=f"canvas_{outcome.missing}_missing",
+                    detail=f"Canvas has no {outcome.missing} for this instructor enrollment yet.",
+                    term=term,
+                    crn=crn,
+                    pidm=instructor.pidm,
+                )
+            )
+    enrolled = sum(o.missing is None and o.refused is None for o in made.outcomes)
+    return InstructorReport(
+        section=section, enrolled=enrolled, users_created=made.users_created, exceptions=exceptions
+    )

@@ -100,7 +100,59 @@ def test_a_new_section_gets_its_group_course_copied_from_the_template_and_its_te
     assert len(list(course.get_assignments())) == 2
 
 
-def test_an_instructor_without_a_canvas_account_becomes_an_exception(
+def test_an_instructor_canvas_does_not_know_gets_an_account_and_the_assignment_role(
+    banner: Engine,
+    sim: SimulatorHandle,
+    tmp_path: Path,
+    redactor: Redactor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = templated_world(banner, sim, tmp_path, redactor, monkeypatch)
+    crn = group_crns(world)[0]
+    [(missing, banner_id)] = world.sql(
+        "SELECT sirasgn_pidm, spriden_id FROM sirasgn JOIN spriden ON spriden_pidm = sirasgn_pidm"
+        " AND spriden_change_ind IS NULL WHERE sirasgn_term_code = :t AND sirasgn_crn = :c"
+        " AND sirasgn_primary_ind = 'Y'",
+        t=TERM, c=crn,
+    )  # fmt: skip
+    world.sql(
+        "INSERT INTO sirasgn SELECT a.sirasgn_term_code, a.sirasgn_crn, g.gobtpac_pidm, '02',"
+        " NULL, a.sirasgn_percent_response, a.sirasgn_activity_date, a.sirasgn_user_id,"
+        " a.sirasgn_data_origin, a.sirasgn_surrogate_id + 100000, a.sirasgn_version,"
+        " a.sirasgn_vpdi_code FROM sirasgn a, gobtpac g WHERE a.sirasgn_term_code = :t"
+        " AND a.sirasgn_crn = :c AND a.sirasgn_pidm = :p AND g.gobtpac_pidm <> :p"
+        " AND g.gobtpac_pidm NOT IN (SELECT sirasgn_pidm FROM sirasgn WHERE sirasgn_crn = :c)"
+        " ORDER BY g.gobtpac_pidm LIMIT 1",
+        t=TERM,
+        c=crn,
+        p=missing,
+    )  # fmt: skip  (a secondary instructor, who assists)
+    teachers = instructors(world, crn)
+    add_canvas_users(world.client, [b for p, b in people(banner) if p != missing])
+    outcome = world.handle(
+        kind="banner.section.created", event_id="nouser", term_code=TERM, crn=crn
+    )
+    assert outcome.status == "done", outcome
+    assert outcome.figures["teachers_enrolled"] == len(teachers)
+    assert outcome.figures["users_created"] == 1
+    user = world.client.account.get_users(search_term=banner_id)[0]
+    assert user.sis_user_id == banner_id
+    section = world.canvas.get_section(f"{TERM}-{crn}", use_sis_id=True)
+    roles = {
+        e.sis_user_id: e.type
+        for e in section.get_enrollments(type=["TeacherEnrollment", "TaEnrollment"])
+    }
+    [(secondary,)] = world.sql(
+        "SELECT spriden_id FROM sirasgn JOIN spriden ON spriden_pidm = sirasgn_pidm"
+        " AND spriden_change_ind IS NULL WHERE sirasgn_term_code = :t AND sirasgn_crn = :c"
+        " AND sirasgn_primary_ind IS NULL",
+        t=TERM, c=crn,
+    )  # fmt: skip
+    assert roles[banner_id] == "TeacherEnrollment"
+    assert roles[secondary] == "TaEnrollment"
+
+
+def test_an_instructor_banner_gives_no_login_becomes_an_exception_with_the_record(
     banner: Engine,
     sim: SimulatorHandle,
     tmp_path: Path,
@@ -112,15 +164,17 @@ def test_an_instructor_without_a_canvas_account_becomes_an_exception(
     teachers = instructors(world, crn)
     missing = min(teachers)
     add_canvas_users(world.client, [b for p, b in people(banner) if p != missing])
+    world.sql("DELETE FROM gobtpac WHERE gobtpac_pidm = :p", p=missing)
     outcome = world.handle(
-        kind="banner.section.created", event_id="nouser", term_code=TERM, crn=crn
+        kind="banner.section.created", event_id="nologin", term_code=TERM, crn=crn
     )
     assert outcome.status == "needs_person", outcome
     assert outcome.figures["teachers_enrolled"] == len(teachers) - 1
-    state = world.graph.get_state({"configurable": {"thread_id": "event:nouser"}})
+    state = world.graph.get_state({"configurable": {"thread_id": "event:nologin"}})
     [exception] = state.values["exceptions"]
-    assert exception["kind"] == "canvas_user_missing"
+    assert exception["kind"] == "account_login_missing"
     assert (exception["pidm"], exception["term"], exception["crn"]) == (missing, TERM, crn)
+    assert "GOBTPAC (none)" in exception["record"]  # pseudonymised in the state
     course = world.canvas.get_course(f"{TERM}-XA", use_sis_id=True)
     assert len(list(course.get_assignments())) == 2  # the course is made all the same
 

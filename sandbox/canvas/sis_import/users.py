@@ -15,8 +15,11 @@ _STATES = {"active": "registered", "deleted": "deleted", "suspended": "suspended
 
 
 def import_users(run: Run, file: CsvFile) -> None:
-    """``user_id,login_id,integration_id,first_name,last_name,full_name,sortable_name,
-    short_name,email,status``; ``suspended`` keeps the user and marks its login suspended."""
+    """Upsert the rows of users.csv.
+
+    Columns: ``user_id,login_id,integration_id,first_name,last_name,full_name,sortable_name,
+    short_name,email,status``; ``suspended`` keeps the user and marks its login suspended.
+    """
     owners = {
         r[0]: r[1]
         for r in run.conn.execute(

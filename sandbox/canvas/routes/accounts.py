@@ -126,7 +126,12 @@ def list_account_users(
 def get_user(user_ref: str, sim: Sim) -> dict[str, Any]:
     """One user, by id, ``sis_user_id:`` or ``self``."""
     with sim.store.read() as conn:
-        return shapes.user(refs.get(conn, "users", "1" if user_ref == "self" else user_ref))
+        return shapes.user(_user(conn, user_ref))
+
+
+def _user(conn: sqlite3.Connection, user_ref: str) -> sqlite3.Row:
+    """The user a path names: an id, ``sis_user_id:X``, or ``self`` (the admin)."""
+    return refs.get(conn, "users", "1" if user_ref == "self" else user_ref)
 
 
 @router.put("/users/{user_ref}")
@@ -137,7 +142,7 @@ def update_user(user_ref: str, sim: Sim, params: Form) -> dict[str, Any]:
     name unless it is given too; one set on its own stays.
     """
     with sim.transaction() as tx:
-        row = refs.get(tx.conn, "users", "1" if user_ref == "self" else user_ref)
+        row = _user(tx.conn, user_ref)
         old = row["name"]
         name = params.text("user", "name") or old
         short = params.text("user", "short_name") or (

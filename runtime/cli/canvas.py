@@ -27,7 +27,7 @@ def canvas_sim(
     maximum: Annotated[float, typer.Option(help="Throttle bucket maximum.")] = 800.0,
     outflow: Annotated[float, typer.Option(help="Throttle drain per second.")] = 10.0,
     up_front_cost: Annotated[float, typer.Option(help="Cost held while a request runs.")] = 50.0,
-    extra_cost: Annotated[float, typer.Option(help="Fixed cost added to every request.")] = 0.0,
+    extra_cost: Annotated[float, typer.Option(help="Fixed cost added to every request.")] = 0.1,
     webhook_url: Annotated[str, typer.Option(help="Live Events receiver (empty: none).")] = "",
     signing_key: Annotated[str, typer.Option(help="HS256 key signing Live Events.")] = "",
     duplicate_share: Annotated[float, typer.Option(help="Share of Live Events sent twice.")] = 0.0,

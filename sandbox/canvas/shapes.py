@@ -31,14 +31,18 @@ def account(row: sqlite3.Row) -> Json:
 
 
 def user(row: sqlite3.Row) -> Json:
-    """A user as an account admin sees it (with SIS and login ids)."""
+    """A user as an account admin sees it (with SIS, integration and login ids).
+
+    ``workflow_state`` is ``suspended`` for a user whose login a SIS import suspended: Canvas
+    suspends the pseudonym, not the user, but the simulator keeps one login per user.
+    """
     return {
         "id": row["id"],
         "name": row["name"],
         "sortable_name": row["sortable_name"] or row["name"],
         "short_name": row["short_name"] or row["name"],
         "sis_user_id": row["sis_user_id"],
-        "integration_id": None,
+        "integration_id": row["integration_id"],
         "login_id": row["login_id"],
         "email": row["email"],
         "created_at": row["created_at"],

@@ -20,9 +20,9 @@ CREATE TABLE IF NOT EXISTS accounts (
     sis_account_id TEXT UNIQUE, workflow_state TEXT NOT NULL DEFAULT 'active');
 CREATE TABLE IF NOT EXISTS users (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, sortable_name TEXT, short_name TEXT,
-    login_id TEXT UNIQUE, sis_user_id TEXT UNIQUE, email TEXT, account_id INTEGER NOT NULL,
-    workflow_state TEXT NOT NULL DEFAULT 'registered', created_at TEXT NOT NULL,
-    sis_batch_id INTEGER);
+    login_id TEXT UNIQUE, sis_user_id TEXT UNIQUE, integration_id TEXT UNIQUE, email TEXT,
+    account_id INTEGER NOT NULL, workflow_state TEXT NOT NULL DEFAULT 'registered',
+    created_at TEXT NOT NULL, sis_batch_id INTEGER);
 CREATE TABLE IF NOT EXISTS terms (
     id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, name TEXT NOT NULL,
     sis_term_id TEXT UNIQUE, start_at TEXT, end_at TEXT,

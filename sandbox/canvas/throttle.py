@@ -13,8 +13,11 @@ Semantics follow canvas-lms ``app/middleware/request_throttle.rb`` and its
   here it is handler wall-clock seconds × ``cost_weight`` plus a fixed ``extra_cost`` (Canvas's
   ``extra-request-cost``), both configurable.
 * ``X-Rate-Limit-Remaining`` is ``hwm - count`` after that final increment, and
-  ``X-Request-Cost`` the cost. With the defaults a client making one request at a time is never
-  throttled; about a dozen concurrent requests on one token are.
+  ``X-Request-Cost`` the cost. With the defaults (``extra_cost`` 0.1, see
+  :class:`~sandbox.canvas.config.ThrottleConfig`) a client making one request at a time is
+  throttled only when it keeps up more than about 100 requests a second for several thousand
+  requests (1,000 back-to-back requests leave the bucket near 80); about a dozen concurrent
+  requests on one token are refused at once, for their up-front costs.
 
 Differences from Canvas, on purpose: a refused request gets **429** with a JSON body (Canvas
 moved from 403 to 429) plus a ``Retry-After`` estimate, and carries ``X-Request-Cost: 0`` so that

@@ -137,3 +137,20 @@ def test_change_threshold_refuses_mass_deletion(canvas: Canvas, tmp_path: Path) 
     section = canvas.get_section("S1", use_sis_id=True)
     assert len(list(section.get_enrollments(state=["active"]))) == 6
     assert list(canvas.get_section("S2", use_sis_id=True).get_enrollments()) == []
+
+
+def test_users_csv_integration_id_and_suspended_login(canvas: Canvas, tmp_path: Path) -> None:
+    header = "user_id,login_id,integration_id,full_name,status\n"
+    first = _run(canvas, tmp_path, "u1.csv", (header + "G1,g1,INT-G1,Carl Gauss,active\n").encode())
+    assert first.workflow_state == "imported", getattr(first, "processing_errors", None)
+    user = canvas.get_user("G1", "sis_user_id")
+    assert (user.integration_id, user.workflow_state) == ("INT-G1", "registered")
+
+    again = _run(canvas, tmp_path, "u2.csv", (header + "G1,g1,,Carl Gauss,suspended\n").encode())
+    assert again.workflow_state == "imported", getattr(again, "processing_errors", None)
+    user = canvas.get_user("G1", "sis_user_id")  # the user stays, its login suspended
+    assert (user.integration_id, user.workflow_state) == ("INT-G1", "suspended")
+    assert [u.id for u in canvas.get_account(1).get_users(search_term="G1")] == [user.id]
+
+    clash = _run(canvas, tmp_path, "u3.csv", (header + "G2,g2,INT-G1,Other,active\n").encode())
+    assert "integration_id INT-G1" in str(getattr(clash, "processing_errors", None))

@@ -65,23 +65,26 @@ def _unique(
 
 @router.post("/accounts/{account_ref}/users")
 def create_user(account_ref: str, sim: Sim, params: Form) -> dict[str, Any]:
-    """A user with a login: ``user[name]``, ``pseudonym[unique_id]``, ``[sis_user_id]``."""
+    """A user with a login: ``user[name]``, ``pseudonym[unique_id|sis_user_id|integration_id]``."""
     login = params.required("pseudonym", "unique_id")
     name = params.text("user", "name") or login
     sis_id = params.text("pseudonym", "sis_user_id") or None
+    integration_id = params.text("pseudonym", "integration_id") or None
     with sim.transaction() as tx:
         account = refs.get(tx.conn, "accounts", account_ref)
         _unique(tx.conn, "users", "login_id", login, ["pseudonym"])
         _unique(tx.conn, "users", "sis_user_id", sis_id, ["pseudonym"])
+        _unique(tx.conn, "users", "integration_id", integration_id, ["pseudonym"])
         cursor = tx.conn.execute(
-            "INSERT INTO users (name, sortable_name, short_name, login_id, sis_user_id, email,"
-            " account_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO users (name, sortable_name, short_name, login_id, sis_user_id,"
+            " integration_id, email, account_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 name,
                 params.text("user", "sortable_name") or _sortable(name),
                 params.text("user", "short_name") or name,
                 login,
                 sis_id,
+                integration_id,
                 params.text("communication_channel", "address"),
                 account["id"],
                 utcnow(),
@@ -123,7 +126,39 @@ def list_account_users(
 def get_user(user_ref: str, sim: Sim) -> dict[str, Any]:
     """One user, by id, ``sis_user_id:`` or ``self``."""
     with sim.store.read() as conn:
-        return shapes.user(refs.get(conn, "users", "1" if user_ref == "self" else user_ref))
+        return shapes.user(_user(conn, user_ref))
+
+
+def _user(conn: sqlite3.Connection, user_ref: str) -> sqlite3.Row:
+    """The user a path names: an id, ``sis_user_id:X``, or ``self`` (the admin)."""
+    return refs.get(conn, "users", "1" if user_ref == "self" else user_ref)
+
+
+@router.put("/users/{user_ref}")
+def update_user(user_ref: str, sim: Sim, params: Form) -> dict[str, Any]:
+    """Edit ``user[name|short_name|sortable_name|email]``; omitted fields stay.
+
+    As in Canvas, a short or sortable name that was derived from the old name follows a new
+    name unless it is given too; one set on its own stays.
+    """
+    with sim.transaction() as tx:
+        row = _user(tx.conn, user_ref)
+        old = row["name"]
+        name = params.text("user", "name") or old
+        short = params.text("user", "short_name") or (
+            name if row["short_name"] in {None, old} else row["short_name"]
+        )
+        sortable = params.text("user", "sortable_name") or (
+            _sortable(name)
+            if row["sortable_name"] in {None, _sortable(old)}
+            else row["sortable_name"]
+        )
+        email = params.text("user", "email")
+        tx.conn.execute(
+            "UPDATE users SET name = ?, short_name = ?, sortable_name = ?, email = ? WHERE id = ?",
+            (name, short, sortable, row["email"] if email is None else email or None, row["id"]),
+        )
+        return shapes.user(refs.get(tx.conn, "users", row["id"]))
 
 
 @router.post("/accounts/{account_ref}/terms")

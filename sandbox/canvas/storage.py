@@ -109,8 +109,22 @@ class Store:
         self._all_lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._connection().executescript(SCHEMA)
+        self._add_columns()
         with self.write() as conn:
             self._seed(conn)
+
+    def _add_columns(self) -> None:
+        """Add the columns newer than a database file, so a sandbox kept in ``var/`` still works.
+
+        ``CREATE TABLE IF NOT EXISTS`` leaves an old table as it was.
+        """
+        conn = self._connection()
+        have = {row[1] for row in conn.execute("PRAGMA table_info(users)")}
+        if "integration_id" not in have:  # SQLite cannot add a UNIQUE column: an index holds it
+            conn.execute("ALTER TABLE users ADD COLUMN integration_id TEXT")
+            conn.execute(
+                "CREATE UNIQUE INDEX IF NOT EXISTS users_integration_id ON users (integration_id)"
+            )
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

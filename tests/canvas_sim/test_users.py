@@ -3,10 +3,14 @@ logins."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from sandbox.canvas.storage import SCHEMA, Store
 from sandbox.canvas.testing import SimulatorHandle
 
 
@@ -92,3 +96,21 @@ def test_put_unknown_user_is_404(sim: SimulatorHandle) -> None:
     response = _api(sim, "PUT", "/users/999999", data={"user[name]": "Nobody"})
     assert response.status_code == 404
     assert response.json() == {"errors": [{"message": "The specified resource does not exist."}]}
+
+
+def test_a_database_from_before_integration_ids_gains_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript(SCHEMA.replace(" integration_id TEXT UNIQUE,", ""))
+    old.close()
+    Store(path)  # opens the old file
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO users (name, login_id, sis_user_id, integration_id, account_id,"
+            " workflow_state, created_at) VALUES ('A', 'a', 'A1', 'I1', 1, 'registered', 'now')"
+        )
+        with pytest.raises(sqlite3.IntegrityError):  # still one user per integration id
+            conn.execute(
+                "INSERT INTO users (name, login_id, sis_user_id, integration_id, account_id,"
+                " workflow_state, created_at) VALUES ('B', 'b', 'B1', 'I1', 1, 'registered', 'x')"
+            )

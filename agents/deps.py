@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.drafting import Drafter, DraftLog, drafter_from_settings
-from agents.rules.accounts import AccountMapping
+from agents.rules.accounts import AccountMapping, IntegrationRule, LoginRule
 from agents.rules.enrollment_status import TermPolicy
 from agents.rules.roster_verdicts import REST_MAX_REQUESTS, MassDropPolicy
 from core.errors import ConfigurationError
@@ -108,6 +108,12 @@ class ProvisioningConfig(BaseModel):
                 min_section_live=settings.mass_drop_min_section_live,
             ),
             rest_max_requests=settings.rest_max_requests,
+            accounts=AccountMapping(
+                login=LoginRule(settings.account_login),
+                integration_id=IntegrationRule(settings.account_integration_id),
+                email_code=settings.account_email_code,
+                preferred_email_fallback=settings.account_email_fallback,
+            ),
         )
 
 

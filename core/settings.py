@@ -267,6 +267,21 @@ class Settings(BaseSettings):
     rest_max_requests: int = Field(
         300, description="Roster plans above this many REST requests go through a SIS import."
     )
+    # -- Canvas accounts from Banner (issue 15): sis_user_id is always the Banner ID --
+    account_login: Literal["gobtpac", "banner_id"] = Field(
+        "gobtpac",
+        description="Canvas login_id: the GOBTPAC campus login (what single sign-on matches),"
+        " or the Banner ID in lower case for schools without one.",
+    )
+    account_integration_id: Literal["none", "pidm"] = Field(
+        "none", description="Canvas integration_id: none, or the PIDM (a second stable key)."
+    )
+    account_email_code: str = Field(
+        "UNIV", description="GOREMAL_EMAL_CODE of the address a Canvas account gets."
+    )
+    account_email_fallback: bool = Field(
+        True, description="Without an active address of that type, use the preferred one."
+    )
     worker_threads: int = Field(
         2,
         ge=1,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from agents.rules.accounts import (
     AccountMapping,
@@ -106,3 +107,23 @@ def test_a_login_two_banner_people_hold_gives_neither_an_account() -> None:
     assert plan.blocked == {100001, 100002}
     assert [a.pidm for a in plan.accounts] == [100003]
     assert "lkim1" in plan.problems[0].detail
+
+
+def test_the_mapping_is_read_from_the_account_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agents.deps import ProvisioningConfig
+    from core.settings import Settings
+
+    assert ProvisioningConfig.from_settings(Settings(), 0.1).accounts == AccountMapping()
+    monkeypatch.setenv("BCA_ACCOUNT_LOGIN", "banner_id")
+    monkeypatch.setenv("BCA_ACCOUNT_INTEGRATION_ID", "pidm")
+    monkeypatch.setenv("BCA_ACCOUNT_EMAIL_CODE", "PERS")
+    monkeypatch.setenv("BCA_ACCOUNT_EMAIL_FALLBACK", "false")
+    assert ProvisioningConfig.from_settings(Settings(), 0.1).accounts == AccountMapping(
+        login=LoginRule.BANNER_ID,
+        integration_id=IntegrationRule.PIDM,
+        email_code="PERS",
+        preferred_email_fallback=False,
+    )
+    monkeypatch.setenv("BCA_ACCOUNT_LOGIN", "email")
+    with pytest.raises(ValidationError, match="account_login"):
+        Settings()

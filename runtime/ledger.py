@@ -201,8 +201,7 @@ class RunLedger:
         self.engine = engine
 
     def create_schema(self) -> None:
-        """Create the tables if missing, add columns newer than a table; an index new to the
-        database is due its backfill."""
+        """Create missing tables and columns; an index new to the database is due its backfill."""
         existing = inspect(self.engine)
         new = [name for name, table in INDEXES.items() if not existing.has_table(table.name)]
         metadata.create_all(self.engine)

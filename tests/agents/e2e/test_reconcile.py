@@ -84,7 +84,9 @@ def test_a_reconciliation_of_some_sections_plans_and_applies_only_those(world: W
     assert dry.status == "done" and dry.figures["sections"] == 1, dry
     assert dry.figures["plan_enroll"] == len(expected[chosen])
 
-    done = world.handle(kind="scheduled.reconcile_term", event_id="s-do", term_code=TERM, crns=[crn])
+    done = world.handle(
+        kind="scheduled.reconcile_term", event_id="s-do", term_code=TERM, crns=[crn]
+    )
     assert done.status == "done" and done.figures["applied_enroll"] == len(expected[chosen]), done
     assert canvas_state(world, [chosen]) == {chosen: expected[chosen]}
     assert list(world.canvas.get_account(1).get_courses(search_term=other)) == []

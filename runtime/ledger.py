@@ -338,6 +338,15 @@ class RunLedger:
             row = conn.execute(query).mappings().first()
         return None if row is None else ExceptionRow(**row)
 
+    def open_about(self, term: str, crn: str, pidm: int) -> list[ExceptionRow]:
+        """The open exceptions about ``pidm`` in section ``term``/``crn``, of any run."""
+        t = person_exceptions
+        query = select(t).where(
+            t.c.term == term, t.c.crn == crn, t.c.pidm == pidm, t.c.resolved_at.is_(None)
+        )
+        with self.engine.connect() as conn:
+            return [ExceptionRow(**row) for row in conn.execute(query).mappings()]
+
     def resolve(self, thread_id: str, seq: int, by: str) -> bool:
         """Mark the exception resolved by ``by`` now; False if it is unknown or was already."""
         t = person_exceptions

@@ -49,8 +49,24 @@ class Rerun:
 
 
 def can_rerun(exception: ExceptionRow) -> bool:
-    """Whether a section re-run can settle ``exception``: an account problem of one section."""
-    return exception.kind.startswith(ACCOUNT_KINDS) and bool(exception.term and exception.crn)
+    """Whether a section re-run can settle ``exception``: a person's account, one section."""
+    return (
+        exception.kind.startswith(ACCOUNT_KINDS)
+        and bool(exception.term and exception.crn)
+        and exception.pidm is not None
+    )
+
+
+def _resolve_person(ledger: RunLedger, exception: ExceptionRow, person: Principal) -> None:
+    """Resolve every open account exception of the person in the section, this one included.
+
+    Each run raises its own (a nightly reconciliation, a re-run that still failed), so the
+    same problem may be listed more than once; the person syncing settles all of them.
+    """
+    assert exception.term is not None and exception.crn is not None and exception.pidm is not None
+    for row in ledger.open_about(exception.term, exception.crn, exception.pidm):
+        if row.kind.startswith(ACCOUNT_KINDS):
+            ledger.resolve(row.thread_id, row.seq, person.actor)
 
 
 def rerun_section(
@@ -63,13 +79,13 @@ def rerun_section(
     """Re-run ``exception``'s section (applied) and resolve it if the person's problem is gone."""
     if not can_rerun(exception):
         raise NotReRunnable(f"a {exception.kind} exception is not settled by re-running a section")
-    assert exception.term is not None and exception.crn is not None  # can_rerun said so
+    term, crn = str(exception.term), str(exception.crn)  # can_rerun: both there
     now = utcnow()
     event = ReconcileTerm(
-        event_id=f"resolve-{exception.term}-{exception.crn}-{now:%Y%m%dT%H%M%S%f}",
+        event_id=f"resolve-{term}-{crn}-{now:%Y%m%dT%H%M%S%f}",
         occurred_at=now,
-        term_code=exception.term,
-        crns=[exception.crn],
+        term_code=term,
+        crns=[crn],
         apply=True,
     )
     run = agents(event)
@@ -78,8 +94,8 @@ def rerun_section(
         (e for e in raised if e.pidm == exception.pidm and e.kind.startswith(ACCOUNT_KINDS)), None
     )
     resolved = run.finished and fresh is None
-    if resolved:  # False from it: someone resolved it meanwhile, which is as good
-        ledger.resolve(exception.thread_id, exception.seq, person.actor)
+    if resolved:
+        _resolve_person(ledger, exception, person)
         said = "resolved"
     elif fresh is not None:
         said = f"still open: {fresh.kind}"

@@ -9,7 +9,6 @@ makes run against Banner as in production.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
@@ -48,7 +47,6 @@ from sandbox.banner.generator import SeedPlan
 from sandbox.banner.seeding import seed_banner
 from sandbox.serving import serving
 from tests.api.chat_support import FakeAgent, chat_service
-from tests.conftest import require_service
 
 TERM = "202610"
 UNSIGNED_EVENTS = LiveEventsConfig(accept_unsigned=True)
@@ -65,33 +63,6 @@ class People:
     students: tuple[int, int]
     other: int
     theirs: int
-
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SHOTS = Path("var") / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium (Debian's package), driven by Playwright; skipped when missing."""
-    if not os.access(CHROMIUM, os.X_OK):
-        require_service("Chromium", FileNotFoundError(f"{CHROMIUM} is not installed"))
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="session")

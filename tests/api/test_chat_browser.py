@@ -12,7 +12,10 @@ import re
 from policies.rbac import Role
 from runtime.api.auth import mint_token
 from tests.api.chat_support import HOLD_ANSWER, HOLDS
-from tests.api.conftest import SHOTS, TERM, People
+from tests.api.conftest import TERM, People
+from tests.api.test_dashboard_browser import SHOTS, browser
+
+__all__ = ["browser"]
 
 
 def sign_in_as(page, base: str, token: str) -> None:

@@ -7,13 +7,42 @@ phone-sized viewport renders without horizontal scrolling. Screenshots go to ``v
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from policies.rbac import Role
 from runtime.api.auth import mint_token
-from tests.api.conftest import SHOTS, TERM, Desk, People
+from tests.api.conftest import TERM, Desk, People
+from tests.conftest import require_service
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = Path("var") / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    if not os.access(CHROMIUM, os.X_OK):
+        require_service("Chromium", FileNotFoundError(f"{CHROMIUM} is not installed"))
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
 
 
 def sign_in(page, base: str, token: str) -> None:

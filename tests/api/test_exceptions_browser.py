@@ -36,8 +36,11 @@ from runtime.section_rerun import RESOLVE
 from sandbox.canvas.testing import SimulatorHandle, running_simulator
 from sandbox.serving import serving
 from tests.agents.e2e.conftest import add_canvas_users, people
-from tests.api.conftest import SHOTS, TERM
+from tests.api.conftest import TERM
+from tests.api.test_dashboard_browser import SHOTS, browser
 from tools.canvas.client import CanvasClient
+
+__all__ = ["browser"]
 
 
 @dataclass(frozen=True)

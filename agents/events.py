@@ -202,6 +202,11 @@ class ReconcileTerm(_ScheduledEvent):
 
     kind: Literal["scheduled.reconcile_term"] = "scheduled.reconcile_term"
     apply: bool = True
+    crns: list[str] | None = Field(
+        None,
+        min_length=1,
+        description="Only these sections (a person re-running the one they fixed); none: all.",
+    )
 
 
 class ScanEngagement(_ScheduledEvent):

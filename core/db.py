@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Engine, create_engine, event, text
+from sqlalchemy import DateTime, Dialect, Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.types import TypeDecorator
 
 from core.errors import ConfigurationError, ServiceUnavailable
@@ -104,3 +104,35 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Give back an aware UTC datetime."""
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def add_missing_columns(engine: Engine, table: Table) -> list[str]:
+    """Add the columns ``table`` declares and the database's table lacks; their names.
+
+    ``create_all`` makes missing tables but never changes one that exists, so a database made
+    before a column was added keeps working only if this adds it. Only nullable columns can be
+    added (existing rows have no value). Two processes may add the same column at once (SQLite
+    has no ``ADD COLUMN IF NOT EXISTS``): an error is ignored when the column exists afterwards.
+    """
+    present = {column["name"] for column in inspect(engine).get_columns(table.name)}
+    added = []
+    for column in table.columns:
+        if column.name in present:
+            continue
+        if not column.nullable:
+            raise ConfigurationError(f"{table.name}.{column.name}: cannot add a NOT NULL column")
+        kind = column.type.compile(dialect=engine.dialect)
+        prepare = engine.dialect.identifier_preparer
+        statement = (
+            f"ALTER TABLE {prepare.format_table(table)}"
+            f" ADD COLUMN {prepare.format_column(column)} {kind}"
+        )
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(statement))
+        except DBAPIError:
+            columns = inspect(engine).get_columns(table.name)
+            if column.name not in {c["name"] for c in columns}:
+                raise
+        added.append(column.name)
+    return added

@@ -49,6 +49,7 @@ class Role(StrEnum):
     RESEARCH = "research"
     ADMIN = "admin"
     EVALUATOR = "evaluator"
+    LMS_ADMIN = "lms_admin"
 
 
 AGENT_ROLES = frozenset({Role.PROVISIONING, Role.ROSTER, Role.GRADE, Role.ALERT, Role.SUPPORT})

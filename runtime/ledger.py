@@ -46,7 +46,7 @@ from sqlalchemy.exc import IntegrityError
 from agents.approvals import PendingApproval
 from agents.state import Outcome, PersonException
 from core.clock import utcnow
-from core.db import UtcDateTime
+from core.db import UtcDateTime, add_missing_columns
 
 metadata = MetaData()
 
@@ -72,7 +72,13 @@ person_exceptions = Table(
     Column("crn", String(10)),
     Column("pidm", Integer),
     Column("recorded_at", UtcDateTime, nullable=False),
+    Column("record", Text),
+    Column("resolved_at", UtcDateTime),
+    Column("resolved_by", String(200)),
 )
+"""What a person must resolve. ``record``: the Banner record to fix (staff-only text);
+``resolved_at``/``resolved_by``: when and by whom it was settled (null while open). The last
+three columns came after the table: :meth:`RunLedger.create_schema` adds them to older ones."""
 
 paused_runs = Table(
     "paused_runs",
@@ -173,15 +179,19 @@ def request_row(pending: PendingApproval) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ExceptionRow:
-    """One person exception as the dashboard shows it."""
+    """One person exception as the dashboard shows it; (``thread_id``, ``seq``) names it."""
 
     thread_id: str
+    seq: int
     kind: str
     detail: str
     term: str | None
     crn: str | None
     pidm: int | None
     recorded_at: datetime
+    record: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
 
 
 class RunLedger:
@@ -191,10 +201,11 @@ class RunLedger:
         self.engine = engine
 
     def create_schema(self) -> None:
-        """Create the tables if missing; an index new to the database is due its backfill."""
+        """Create missing tables and columns; an index new to the database is due its backfill."""
         existing = inspect(self.engine)
         new = [name for name, table in INDEXES.items() if not existing.has_table(table.name)]
         metadata.create_all(self.engine)
+        add_missing_columns(self.engine, person_exceptions)
         for name in new:
             try:
                 with self.engine.begin() as conn:
@@ -312,12 +323,40 @@ class RunLedger:
                 )
 
     def exceptions(self, limit: int = 200) -> list[ExceptionRow]:
-        """The latest person exceptions, newest first."""
+        """The latest person exceptions, open and resolved, newest first."""
         t = person_exceptions
         query = select(t).order_by(t.c.recorded_at.desc(), t.c.thread_id, t.c.seq).limit(limit)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-        return [ExceptionRow(**{k: v for k, v in row.items() if k != "seq"}) for row in rows]
+        return [ExceptionRow(**row) for row in rows]
+
+    def exception(self, thread_id: str, seq: int) -> ExceptionRow | None:
+        """The person exception ``seq`` of ``thread_id``'s run, or None."""
+        t = person_exceptions
+        query = select(t).where(t.c.thread_id == thread_id, t.c.seq == seq)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return None if row is None else ExceptionRow(**row)
+
+    def open_about(self, term: str, crn: str, pidm: int) -> list[ExceptionRow]:
+        """The open exceptions about ``pidm`` in section ``term``/``crn``, of any run."""
+        t = person_exceptions
+        query = select(t).where(
+            t.c.term == term, t.c.crn == crn, t.c.pidm == pidm, t.c.resolved_at.is_(None)
+        )
+        with self.engine.connect() as conn:
+            return [ExceptionRow(**row) for row in conn.execute(query).mappings()]
+
+    def resolve(self, thread_id: str, seq: int, by: str) -> bool:
+        """Mark the exception resolved by ``by`` now; False if it is unknown or was already."""
+        t = person_exceptions
+        query = (
+            update(t)
+            .where(t.c.thread_id == thread_id, t.c.seq == seq, t.c.resolved_at.is_(None))
+            .values(resolved_at=utcnow(), resolved_by=by)
+        )
+        with self.engine.begin() as conn:
+            return bool(conn.execute(query).rowcount)
 
     def figures(self, kind_prefix: str = "") -> dict[str, int]:
         """The figures of recorded runs (of kinds starting with ``kind_prefix``), summed."""

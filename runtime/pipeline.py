@@ -318,6 +318,15 @@ class VaultedApprovalQueue(GraphApprovalQueue):
             )
         pipeline.record_state(self.graph, pending.thread_id)
 
+    def agents(self) -> AgentHandler:
+        """The worker's handler over this queue's pipeline and graph (it owns neither).
+
+        A run the API starts (a section re-run) then shares this process's connections and
+        checkpointer, and is recorded, indexed while paused and resumable like a worker's.
+        """
+        assert self.pipeline is not None, "VaultedApprovalQueue needs its pipeline"
+        return AgentHandler(self.pipeline, self.graph, ExitStack())
+
 
 @contextmanager
 def approval_queue(settings: Settings) -> Iterator[VaultedApprovalQueue]:

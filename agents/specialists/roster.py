@@ -49,8 +49,15 @@ EVENT_REASONING = (
 def _plan(state: AgentState) -> dict[str, Any]:
     event = parse_event(state["event"])
     assert isinstance(event, ReconcileTerm)
-    text = f"Reconcile term {event.term_code}: plan what makes Canvas match Banner."
-    return {"messages": [compose(PLAN, {"term": event.term_code}, f"{event.event_id}:plan", text)]}
+    where = f"sections {', '.join(event.crns)} of term" if event.crns else "term"
+    text = f"Reconcile {where} {event.term_code}: plan what makes Canvas match Banner."
+    call = compose(PLAN, _scope(event), f"{event.event_id}:plan", text)
+    return {"messages": [call]}
+
+
+def _scope(event: ReconcileTerm) -> dict[str, Any]:
+    """The plan's and the apply's scope: the term, or only the event's sections of it."""
+    return {"term": event.term_code, **({"crns": event.crns} if event.crns else {})}
 
 
 def _explain(report: dict[str, Any]) -> str:
@@ -83,7 +90,7 @@ def _apply(state: AgentState) -> dict[str, Any]:
         status: OutcomeStatus = "noop" if not figures["total"] else "done"
         detail = f"dry run of term {event.term_code}: {figures['total']} actions planned"
         return finish(status, detail, figures)
-    args = {"term": event.term_code, "digest": plan.data["digest"]}
+    args = {**_scope(event), "digest": plan.data["digest"]}
     call = compose(APPLY, args, f"{event.event_id}:apply", _explain(plan.data))
     return {"messages": [call]}
 

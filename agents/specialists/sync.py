@@ -37,16 +37,22 @@ LOCATE = "canvas_locate_enrollment"
 
 
 def exceptions_of(result: CallResult, runtime: Runtime[ToolContext]) -> list[dict[str, Any]]:
-    """A tool result's exceptions with real PIDMs (trusted code re-identifies for the queue)."""
+    """A tool result's exceptions with real PIDMs and text, re-identified for the queue.
+
+    Trusted code does it, after the model's part: the staff who fix a Banner record must read
+    whose it is (the Banner ID, the name, the address), not the run's placeholders.
+    """
+    vault = runtime.context.vault
     found = []
     for raw in (result.data or {}).get("exceptions", []):
+        text = {k: vault.reidentify(raw[k]) for k in ("detail", "record") if raw.get(k)}
         pidm = raw.get("pidm")
         if pidm is not None:
             try:
-                pidm = real_pidm(runtime.context.vault, pidm)
+                pidm = real_pidm(vault, pidm)
             except (ValueError, BcaError):
                 pidm = None  # a pseudonym this process never issued: the record keeps term/CRN
-        found.append(PersonException.model_validate({**raw, "pidm": pidm}).model_dump())
+        found.append(PersonException.model_validate({**raw, **text, "pidm": pidm}).model_dump())
     return found
 
 

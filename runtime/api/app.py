@@ -210,6 +210,11 @@ def create_app(
                         approvals=lambda pidm: [p.request for p in queue.about(pidm)],
                     ),
                     contracts=SealedContractStore.from_settings(settings, app_engine),
+                    agents=(
+                        queue.agents().run
+                        if isinstance(queue, pipeline.VaultedApprovalQueue)
+                        else None
+                    ),
                 )
                 yield
         finally:

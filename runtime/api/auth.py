@@ -251,5 +251,10 @@ APPROVER_ROLES = (Role.ADVISOR, Role.INSTRUCTOR, Role.REGISTRAR, Role.CHAIR)
 OPERATOR_ROLES = (Role.REGISTRAR, Role.ADMIN)
 """Staff who run the system: the event monitor, replays and the audit trail."""
 
+EXCEPTION_ROLES = (*OPERATOR_ROLES, Role.LMS_ADMIN)
+"""Staff who see the person exceptions the agents raised (an LMS admin: the account ones)."""
+RESOLVER_ROLES = (Role.LMS_ADMIN, Role.ADMIN)
+"""Staff who run Canvas and may resolve an account exception by re-running its section."""
+
 Approver = Annotated[Principal, Depends(require_roles(*APPROVER_ROLES))]
 Operator = Annotated[Principal, Depends(require_roles(*OPERATOR_ROLES))]

@@ -37,7 +37,9 @@ from runtime.api.approvals import DecisionBody, detail_of
 from runtime.api.audit import latest, verification
 from runtime.api.auth import (
     APPROVER_ROLES,
+    EXCEPTION_ROLES,
     OPERATOR_ROLES,
+    RESOLVER_ROLES,
     InvalidToken,
     TokenVerifier,
     local_secret,
@@ -48,7 +50,8 @@ from runtime.api.events import list_page
 from runtime.api.queue import DEFAULT_PAGE, OutOfScope, RequestExpired
 from runtime.api.services import Deps, Services
 from runtime.inbox import Status
-from runtime.ledger import RunLedger
+from runtime.ledger import ExceptionRow, RunLedger
+from runtime.section_rerun import ACCOUNT_KINDS, can_rerun, rerun_section
 from tools.banner import reads
 from tools.banner.errors import PersonNotFound
 
@@ -94,6 +97,8 @@ async def signed_in(
 Person = Annotated[Principal, Depends(signed_in)]
 ApproverPerson = Annotated[Principal, Depends(require_roles(*APPROVER_ROLES, source=signed_in))]
 OperatorPerson = Annotated[Principal, Depends(require_roles(*OPERATOR_ROLES, source=signed_in))]
+ExceptionsPerson = Annotated[Principal, Depends(require_roles(*EXCEPTION_ROLES, source=signed_in))]
+ResolverPerson = Annotated[Principal, Depends(require_roles(*RESOLVER_ROLES, source=signed_in))]
 
 
 async def checked_form(request: Request, deps: Deps, person: Person) -> dict[str, str]:
@@ -138,6 +143,7 @@ def _render(
             "csrf": csrf_token(deps, session),
             "is_approver": person.role in APPROVER_ROLES,
             "is_operator": person.role in OPERATOR_ROLES,
+            "sees_exceptions": person.role in EXCEPTION_ROLES,
             **context,
         },
         status_code=code,
@@ -242,6 +248,7 @@ async def home(request: Request, deps: Deps, person: Person) -> Response:
         Role.HELPDESK: "support",
         Role.CHAIR: "analytics",
         Role.RESEARCH: "analytics",
+        Role.LMS_ADMIN: "exceptions",
     }.get(person.role)
     if landing:
         return RedirectResponse(f"{COOKIE_PATH}/{landing}", status_code=status.HTTP_303_SEE_OTHER)
@@ -371,12 +378,82 @@ async def decide(
 
 
 @router.get("/exceptions", response_class=HTMLResponse)
-async def exceptions(request: Request, deps: Deps, person: OperatorPerson) -> HTMLResponse:
-    """Person exceptions the agents raised, then failed and dead events."""
-    unresolved: list[Status] = ["failed", "dead"]
-    page = await run_in_threadpool(list_page, deps, unresolved, None, None, None, 200, 0)
-    people = await run_in_threadpool(RunLedger(deps.app_engine).exceptions, 200)
-    return _render(request, deps, person, "exceptions.html", page=page, people=people)
+async def exceptions(request: Request, deps: Deps, person: ExceptionsPerson) -> HTMLResponse:
+    """Person exceptions the agents raised, then (for operators) failed and dead events."""
+    resolved = request.query_params.get("resolved") == "1"
+    notice = "Resolved: the section re-ran and nothing stops that person any more."
+    return await _exceptions(request, deps, person, notice=notice if resolved else None)
+
+
+def _people(deps: Services, person: Principal) -> list[ExceptionRow]:
+    """The latest exceptions; an LMS admin's are the account ones, what Canvas people fix."""
+    found = RunLedger(deps.app_engine).exceptions(200)
+    if person.role is Role.LMS_ADMIN:
+        return [x for x in found if x.kind.startswith(ACCOUNT_KINDS)]
+    return found
+
+
+async def _exceptions(
+    request: Request,
+    deps: Services,
+    person: Principal,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    code: int = status.HTTP_200_OK,
+) -> HTMLResponse:
+    page = None
+    if person.role in OPERATOR_ROLES:  # the replay forms are theirs too
+        unresolved: list[Status] = ["failed", "dead"]
+        page = await run_in_threadpool(list_page, deps, unresolved, None, None, None, 200, 0)
+    people = await run_in_threadpool(_people, deps, person)
+    return _render(
+        request,
+        deps,
+        person,
+        "exceptions.html",
+        code,
+        page=page,
+        people=people,
+        can_resolve=person.role in RESOLVER_ROLES,
+        can_rerun=can_rerun,
+        notice=notice,
+        error=error,
+    )
+
+
+@router.post("/exceptions/resolve", response_class=HTMLResponse)
+async def resolve_exception(
+    request: Request, deps: Deps, person: ResolverPerson, form: CheckedForm
+) -> Response:
+    """Re-run the exception's section through the agents; resolved if the person's problem is gone.
+
+    Otherwise it stays open and the page says the fresh reason (409).
+    """
+    ledger = RunLedger(deps.app_engine)
+    seq = form.get("seq", "")
+    found = (
+        await run_in_threadpool(ledger.exception, form.get("thread", ""), int(seq))
+        if seq.isdigit()
+        else None
+    )
+    if found is None or found.resolved_at is not None:
+        message = "That exception is no longer open."
+        return await _exceptions(request, deps, person, error=message, code=404)
+    if not can_rerun(found):
+        message = f"A {found.kind} exception is not settled by re-running a section."
+        return await _exceptions(request, deps, person, error=message, code=422)
+    if deps.agents is None:
+        message = "The agents are not running in this deployment: nothing can re-run."
+        return await _exceptions(request, deps, person, error=message, code=503)
+    rerun = await run_in_threadpool(rerun_section, deps.agents, ledger, deps.audit, found, person)
+    if rerun.resolved:
+        return RedirectResponse(
+            f"{COOKIE_PATH}/exceptions?resolved=1", status_code=status.HTTP_303_SEE_OTHER
+        )
+    reason = rerun.fresh.detail if rerun.fresh else f"it has not finished: {rerun.outcome_detail}"
+    message = f"Still open after section {found.term}/{found.crn} re-ran: {reason}"
+    return await _exceptions(request, deps, person, error=message, code=409)
 
 
 @router.get("/events", response_class=HTMLResponse)

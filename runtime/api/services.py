@@ -21,6 +21,7 @@ from runtime.chat import ChatService
 from runtime.contracts import SealedContractStore
 from runtime.draft_log import SqlDraftLog
 from runtime.inbox import Inbox, Reparser
+from runtime.section_rerun import AgentRunner
 from runtime.student_profiles import ProfileService
 
 
@@ -68,6 +69,9 @@ class Services:
     chat: LazyChat
     profiles: ProfileService
     contracts: SealedContractStore
+    agents: AgentRunner | None = None
+    """Runs an event through the agents (a section re-run from the exceptions page); None when
+    the approval queue is not the agents' own (a test's), and the page then says so."""
 
 
 def services(request: Request) -> Services:

@@ -278,13 +278,16 @@ def up(
         threads += filter(None, [start_delivery(settings, stop)])
         console.print(f"Canvas simulator: {sim.base_url}   term {term}")
         console.print(f"Dashboard: http://{host}:{port}/dashboard   API: http://{host}:{port}/docs")
+        from runtime.api.auth import mint_token
+
         tokens = login_tokens(settings, term)
         if Role.REGISTRAR.value not in {role for role, _, _ in tokens}:
-            from runtime.api.auth import mint_token
-
             registrar = mint_token(settings, role=Role.REGISTRAR, subject="registrar", term=term)
             tokens.append(("registrar (events, exceptions, audit; nothing waiting)", "registrar",
                            registrar))  # fmt: skip
+        lms_admin = mint_token(settings, role=Role.LMS_ADMIN, subject="lms-admin", term=term)
+        tokens.append(("lms_admin (account exceptions: resolve and re-run)", "lms-admin",
+                       lms_admin))  # fmt: skip
         for role, who, token in tokens:
             console.print(f"[bold]{role}[/] {who}:", soft_wrap=True)
             console.print(token, soft_wrap=True, highlight=False)

@@ -29,51 +29,51 @@ from tests.policies.conftest import Cast
 ROLES = [
     "provisioning", "roster", "grade", "alert", "support",
     "student", "advisor", "instructor", "registrar", "admin", "evaluator", "helpdesk",
-    "chair", "research",
+    "chair", "research", "lms_admin",
 ]  # fmt: skip
 
 # A allow, P needs approval, - deny; "X/Y": X in scope, Y for another student or section.
 EXPECTED = """
-tool                         prov rostr grade alert supp stud advis instr regis admin eval help chair resrc
-banner_get_person            -    -     A     -     A/-  A/-  A/-   A/-   A     A     -     -     -     -
-banner_get_standing          -    -     -     A     A/-  A/-  A/-   -     A     -     -     -     -     -
-banner_get_gpa               -    -     -     A     A/-  A/-  A/-   -     -     -     -     -     -     -
-banner_get_holds             -    -     -     A     A/-  A/-  A/-   -     A     -     -     -     -     -
-banner_get_advisors          -    -     -     A     A/-  A/-  A/-   -     -     -     -     -     -     -
-banner_get_aid               -    -     -     -     A/-  A/-  -     -     -     -     -     -     -     -
-banner_get_section           A    A     A     -     A    A    A     A/-   A     A     A     -     -     -
-banner_get_roster            A    A     A     A     -    -    -     A/-   A     A     -     -     -     -
-banner_get_instructors       A    -     A     -     -    -    -     A/-   A     A     -     -     -     -
-banner_post_grade            -    -     P     -     -    -    -     P/-   -     -     -     -     -     -
-banner_place_hold            -    -     -     P     -    -    -     -     P     -     -     -     -     -
-banner_release_hold          -    -     -     -     -    -    -     -     P     -     -     -     -     -
-banner_get_section_grading   -    -     A     -     -    -    -     -     -     -     -     -     -     -
-banner_get_term_sections     -    -     A     A     -    -    -     -     -     -     -     -     -     -
-banner_resolve_incomplete    -    -     P     -     -    -    -     -     -     -     -     -     -     -
-banner_add_advising_comment  -    -     -     P     -    -    P/-   -     -     -     -     -     -     -
-canvas_enroll_student        A    A     -     -     -    -    -     -     -     A     -     -     -     -
-canvas_end_enrollments       P    P     -     -     -    -    -     -     P     P     -     -     -     -
-canvas_list_enrollments      A    A     -     A     -    -    -     A/-   A     A     -     -     -     -
-canvas_get_final_grades      -    -     A     -     -    -    -     A/-   -     -     -     -     -     -
-canvas_get_grading_standard  -    -     A     -     -    -    -     -     -     -     -     -     -     -
-canvas_get_student_summaries -    -     -     A     -    -    -     A/-   -     -     -     -     -     -
-canvas_get_submissions       -    -     A     A     A/-  A/-  -     A/-   -     -     -     -     -     -
-canvas_send_message          -    -     -     P     -    -    P/-   -     -     -     -     -     -     -
-canvas_plan_roster           A    A     -     -     -    -    -     -     A     A     -     -     -     -
-canvas_apply_roster_plan     P    P     -     -     -    -    -     -     -     -     -     -     -     -
-canvas_ensure_course         A    -     -     -     -    -    -     -     -     -     -     -     -     -
-canvas_enroll_instructors    A    -     -     -     -    -    -     -     -     -     -     -     -     -
-canvas_locate_enrollment     -    A     -     -     -    -    -     -     -     -     -     -     -     -
-canvas_extend_access         -    -     A     -     -    -    -     -     -     -     -     -     -     -
-canvas_send_contract         -    -     A     -     -    -    -     -     -     -     -     -     -     -
-my_holds                     -    -     -     -     A    A    -     -     -     -     -     -     -     -
-my_registration              -    -     -     -     A    A    -     -     -     -     -     -     -     -
-my_aid                       -    -     -     -     A    A    -     -     -     -     -     -     -     -
-my_assignments               -    -     -     -     A    A    -     -     -     -     -     -     -     -
-my_grades                    -    -     -     -     A    A    -     -     -     -     -     -     -     -
-course_modules               -    -     -     -     A    A    -     -     -     -     -     -     -     -
-kb_search                    -    -     -     -     A    A    -     -     -     -     -     -     -     -
-request_person               -    -     -     -     A    A    -     -     -     -     -     -     -     -
+tool                         prov rostr grade alert supp stud advis instr regis admin eval help chair resrc lms
+banner_get_person            -    -     A     -     A/-  A/-  A/-   A/-   A     A     -     -     -     -     A
+banner_get_standing          -    -     -     A     A/-  A/-  A/-   -     A     -     -     -     -     -     -
+banner_get_gpa               -    -     -     A     A/-  A/-  A/-   -     -     -     -     -     -     -     -
+banner_get_holds             -    -     -     A     A/-  A/-  A/-   -     A     -     -     -     -     -     -
+banner_get_advisors          -    -     -     A     A/-  A/-  A/-   -     -     -     -     -     -     -     -
+banner_get_aid               -    -     -     -     A/-  A/-  -     -     -     -     -     -     -     -     -
+banner_get_section           A    A     A     -     A    A    A     A/-   A     A     A     -     -     -     A
+banner_get_roster            A    A     A     A     -    -    -     A/-   A     A     -     -     -     -     A
+banner_get_instructors       A    -     A     -     -    -    -     A/-   A     A     -     -     -     -     -
+banner_post_grade            -    -     P     -     -    -    -     P/-   -     -     -     -     -     -     -
+banner_place_hold            -    -     -     P     -    -    -     -     P     -     -     -     -     -     -
+banner_release_hold          -    -     -     -     -    -    -     -     P     -     -     -     -     -     -
+banner_get_section_grading   -    -     A     -     -    -    -     -     -     -     -     -     -     -     -
+banner_get_term_sections     -    -     A     A     -    -    -     -     -     -     -     -     -     -     -
+banner_resolve_incomplete    -    -     P     -     -    -    -     -     -     -     -     -     -     -     -
+banner_add_advising_comment  -    -     -     P     -    -    P/-   -     -     -     -     -     -     -     -
+canvas_enroll_student        A    A     -     -     -    -    -     -     -     A     -     -     -     -     -
+canvas_end_enrollments       P    P     -     -     -    -    -     -     P     P     -     -     -     -     -
+canvas_list_enrollments      A    A     -     A     -    -    -     A/-   A     A     -     -     -     -     A
+canvas_get_final_grades      -    -     A     -     -    -    -     A/-   -     -     -     -     -     -     -
+canvas_get_grading_standard  -    -     A     -     -    -    -     -     -     -     -     -     -     -     -
+canvas_get_student_summaries -    -     -     A     -    -    -     A/-   -     -     -     -     -     -     -
+canvas_get_submissions       -    -     A     A     A/-  A/-  -     A/-   -     -     -     -     -     -     -
+canvas_send_message          -    -     -     P     -    -    P/-   -     -     -     -     -     -     -     -
+canvas_plan_roster           A    A     -     -     -    -    -     -     A     A     -     -     -     -     A
+canvas_apply_roster_plan     P    P     -     -     -    -    -     -     -     -     -     -     -     -     -
+canvas_ensure_course         A    -     -     -     -    -    -     -     -     -     -     -     -     -     -
+canvas_enroll_instructors    A    -     -     -     -    -    -     -     -     -     -     -     -     -     -
+canvas_locate_enrollment     -    A     -     -     -    -    -     -     -     -     -     -     -     -     -
+canvas_extend_access         -    -     A     -     -    -    -     -     -     -     -     -     -     -     -
+canvas_send_contract         -    -     A     -     -    -    -     -     -     -     -     -     -     -     -
+my_holds                     -    -     -     -     A    A    -     -     -     -     -     -     -     -     -
+my_registration              -    -     -     -     A    A    -     -     -     -     -     -     -     -     -
+my_aid                       -    -     -     -     A    A    -     -     -     -     -     -     -     -     -
+my_assignments               -    -     -     -     A    A    -     -     -     -     -     -     -     -     -
+my_grades                    -    -     -     -     A    A    -     -     -     -     -     -     -     -     -
+course_modules               -    -     -     -     A    A    -     -     -     -     -     -     -     -     -
+kb_search                    -    -     -     -     A    A    -     -     -     -     -     -     -     -     -
+request_person               -    -     -     -     A    A    -     -     -     -     -     -     -     -     -
 """
 
 

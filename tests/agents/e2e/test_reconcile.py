@@ -70,3 +70,23 @@ def test_apply_then_a_second_dry_run_plans_nothing_and_canvas_matches_banner(wor
 
     expected = banner_expectation(world)
     assert canvas_state(world, sorted(expected)) == expected
+
+
+def test_a_reconciliation_of_some_sections_plans_and_applies_only_those(world: World) -> None:
+    expected = banner_expectation(world)
+    grouped = {f"{TERM}-{crn}" for (crn,) in world.sql("SELECT ssrxlst_crn FROM ssrxlst")}
+    chosen, other = [s for s in sorted(expected) if s not in grouped][:2]  # one course each
+    crn = chosen.removeprefix(f"{TERM}-")
+    dry = world.handle(
+        kind="scheduled.reconcile_term", event_id="s-dry", term_code=TERM, apply=False,
+        crns=[crn],
+    )  # fmt: skip
+    assert dry.status == "done" and dry.figures["sections"] == 1, dry
+    assert dry.figures["plan_enroll"] == len(expected[chosen])
+
+    done = world.handle(
+        kind="scheduled.reconcile_term", event_id="s-do", term_code=TERM, crns=[crn]
+    )
+    assert done.status == "done" and done.figures["applied_enroll"] == len(expected[chosen]), done
+    assert canvas_state(world, [chosen]) == {chosen: expected[chosen]}
+    assert list(world.canvas.get_account(1).get_courses(search_term=other)) == []

@@ -34,13 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from agents.events import (
-    Event,
-    RegistrationBurst,
-    WithdrawalBurst,
-    _BurstEvent,
-    _RegistrationEvent,
-)
+from agents.events import RegistrationBurst, WithdrawalBurst, _RegistrationEvent
 from core.clock import utcnow
 from core.errors import ValidationFailed
 from runtime.inbox import Inbox, InboxRecord
@@ -48,7 +42,10 @@ from runtime.logs import event_scope
 
 log = logging.getLogger(__name__)
 
-BURSTS: dict[str, type[_BurstEvent]] = {
+Burst = RegistrationBurst | WithdrawalBurst
+"""The events a group runs as."""
+
+BURSTS: dict[str, type[Burst]] = {
     "banner.registration.added": RegistrationBurst,
     "banner.registration.waitlisted": RegistrationBurst,
     "banner.registration.dropped": WithdrawalBurst,
@@ -61,7 +58,7 @@ BURSTS: dict[str, type[_BurstEvent]] = {
 class GroupHandler(Protocol):
     """A handler (:class:`runtime.worker.Handler`) that can also run a burst as one."""
 
-    def handle_group(self, burst: _BurstEvent, members: Sequence[Event]) -> bool:
+    def handle_group(self, burst: Burst, members: Sequence[_RegistrationEvent]) -> bool:
         """Run ``burst`` and record each member; False: not done, handle each member alone."""
         ...
 
@@ -70,12 +67,12 @@ class GroupHandler(Protocol):
 class Group:
     """Claimed records of one section and one burst kind, and the burst event they make."""
 
-    burst: _BurstEvent
+    burst: Burst
     records: tuple[InboxRecord, ...]
     events: tuple[_RegistrationEvent, ...]
 
 
-def _key(record: InboxRecord) -> tuple[str, str, type[_BurstEvent]] | None:
+def _key(record: InboxRecord) -> tuple[str, str, type[Burst]] | None:
     """The group a record can join, read from its row (no parse); None: it stays alone."""
     burst = BURSTS.get(record.kind or "")
     payload = record.payload or {}
@@ -90,7 +87,7 @@ def burst_id(member_ids: Sequence[str]) -> str:
     return f"burst:{digest}"
 
 
-def _group(records: Sequence[InboxRecord], burst: type[_BurstEvent]) -> Group | None:
+def _group(records: Sequence[InboxRecord], burst: type[Burst]) -> Group | None:
     events: list[_RegistrationEvent] = []
     for record in records:
         try:
@@ -113,7 +110,7 @@ def _group(records: Sequence[InboxRecord], burst: type[_BurstEvent]) -> Group | 
 
 def partition(records: Sequence[InboxRecord]) -> tuple[list[Group], list[InboxRecord]]:
     """The groups of two or more records, and the records that stay alone (in claim order)."""
-    keyed: dict[tuple[str, str, type[_BurstEvent]], list[InboxRecord]] = {}
+    keyed: dict[tuple[str, str, type[Burst]], list[InboxRecord]] = {}
     alone: list[InboxRecord] = []
     for record in records:
         key = _key(record)
@@ -159,7 +156,6 @@ def together(inbox: Inbox, group: Group, handler: GroupHandler) -> bool:
     for record in group.records:
         inbox.complete(record.event_id)
     return True
-
 
 
 def message_groups(records: Sequence[InboxRecord]) -> list[list[InboxRecord]]:

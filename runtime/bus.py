@@ -271,7 +271,9 @@ class BusWorker:
         wait = burst.burst_wait(records, self.burst_window)
         if wait and len(records) < self.dispatch_batch:
             time.sleep(wait)  # at most the window (a second): a burst accumulates meanwhile
-            more = self.inbox.claim(name, limit=self.dispatch_batch - len(records), lease=self.lease)
+            more = self.inbox.claim(
+                name, limit=self.dispatch_batch - len(records), lease=self.lease
+            )
             self._unconfirmed.update((record.event_id, record) for record in more)
             records += more
         return records
@@ -293,7 +295,7 @@ class BusWorker:
                 await asyncio.to_thread(process_claimed, self.inbox, due, self.handler)
                 self.handled += len(due)
         except SQLAlchemyError as exc:
-            log.warning("inbox unavailable while handling %s (%s); requeued", event_id, exc)
+            log.warning("inbox unavailable while handling %s (%s); requeued", event_ids[0], exc)
             await asyncio.sleep(1.0)
             await message.nack(requeue=True)
             return

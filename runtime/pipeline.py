@@ -39,7 +39,7 @@ from agents.approvals import (
 )
 from agents.checkpoints import open_checkpointer
 from agents.deps import GraphDeps
-from agents.events import Event, _BurstEvent
+from agents.events import Event, _RegistrationEvent
 from agents.graph import Router, build_router
 from agents.run import EventRun, bind_rollout, run_event, thread_id
 from agents.state import Outcome, PersonException
@@ -55,6 +55,7 @@ from policies.rbac import Principal
 from policies.scope import BannerDirectory
 from runtime.api.queue import GraphApprovalQueue
 from runtime.approval_index import ApprovalIndex
+from runtime.burst import Burst
 from runtime.contracts import SealedContractStore
 from runtime.draft_log import SqlDraftLog
 from runtime.ledger import Paused, RunLedger
@@ -286,7 +287,7 @@ class AgentHandler:
             return WorkOutcome.dead(outcome.detail)
         return WorkOutcome.done()
 
-    def handle_group(self, burst: _BurstEvent, members: Sequence[Event]) -> bool:
+    def handle_group(self, burst: Burst, members: Sequence[_RegistrationEvent]) -> bool:
         """One run for a burst of one section's events; each member gets its own ledger row.
 
         The group's run is recorded under its own thread with its outcome and figures (counted
@@ -308,13 +309,12 @@ class AgentHandler:
             }
         )
         for member in members:
-            pidm = getattr(member, "pidm", None)
             self.pipeline.record(
                 thread_id(member.event_id),
                 {
                     "event": member.model_dump(mode="json"),
                     "outcome": outcome.model_dump(),
-                    "exceptions": [e.model_dump() for e in exceptions if e.pidm == pidm],
+                    "exceptions": [e.model_dump() for e in exceptions if e.pidm == member.pidm],
                 },
             )
         return True

@@ -131,15 +131,17 @@ def process(inbox: Inbox, record: InboxRecord, handler: Handler) -> Status:
 
 
 def process_claimed(inbox: Inbox, records: Sequence[InboxRecord], handler: Handler) -> None:
-    """Handle claimed records: bursts together when ``handler`` can (:mod:`runtime.burst`),
-    everything else, and a burst whose group run did not get through, one by one."""
+    """Handle claimed records: each burst as one group run when ``handler`` can run groups.
+
+    Everything else, and the members of a group whose run did not get through, one by one
+    (:mod:`runtime.burst`).
+    """
+    alone = list(records)
     if isinstance(handler, burst.GroupHandler):
         groups, alone = burst.partition(records)
-    else:
-        groups, alone = [], list(records)
-    for group in groups:
-        if not burst.together(inbox, group, handler):
-            alone.extend(group.records)
+        for group in groups:
+            if not burst.together(inbox, group, handler):
+                alone.extend(group.records)
     for record in alone:
         process(inbox, record, handler)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Sequence
 from datetime import timedelta
@@ -16,12 +17,15 @@ from agents.events import (
     RegistrationWaitlisted,
     SectionChanged,
     WithdrawalBurst,
-    _BurstEvent,
+    _RegistrationEvent,
 )
-from runtime.burst import burst_id, burst_wait, partition
+from core.db import make_engine
+from runtime.burst import Burst, burst_id, burst_wait, partition
+from runtime.bus import BusWorker, Topology
 from runtime.inbox import Inbox, InboxRecord
 from runtime.worker import InProcessWorker, Outcome
-from tests.runtime.helpers import T0, reg
+from tests.runtime.helpers import T0, delete_queues, reg
+from tests.runtime.test_runtime_outages import running, wait_for
 
 LEASE = timedelta(minutes=5)
 
@@ -81,7 +85,7 @@ class Grouping:
         self.alone.append(event.event_id)
         return Outcome.done()
 
-    def handle_group(self, burst: _BurstEvent, members: Sequence[Event]) -> bool:
+    def handle_group(self, burst: Burst, members: Sequence[_RegistrationEvent]) -> bool:
         assert burst.members == [m.event_id for m in members]
         self.groups.append(list(burst.members))
         if self.group == "raise":
@@ -121,3 +125,23 @@ def test_a_handler_without_groups_handles_each_event_as_before(inbox: Inbox) -> 
     plain = type("Plain", (), {"handle": handler.handle})()
     assert run_once(inbox, plain) == 8
     assert handler.groups == [] and len(handler.alone) == 8
+
+
+@pytest.mark.rabbitmq
+@pytest.mark.postgres
+def test_the_bus_publishes_a_group_as_one_message_and_runs_it_once(
+    pg_url: str, broker_url: str, unique: str
+) -> None:
+    inbox = Inbox(make_engine(pg_url))
+    inbox.create_schema()
+    inbox.store_many(mixed(), source="t")
+    handler = Grouping("ok")
+    worker = BusWorker(inbox, handler, broker_url=broker_url, worker_id="burst",
+                       topology=Topology(prefix=unique), burst_window=0.2)  # fmt: skip
+    try:
+        with running(worker.run):
+            wait_for(lambda: inbox.counts()["done"] == 8, 20, "every event done")
+    finally:
+        asyncio.run(delete_queues(broker_url, unique))
+    assert sorted(map(sorted, handler.groups)) == [["e1", "e2", "w3"], ["e4", "e5"]]
+    assert sorted(handler.alone) == ["grade", "other", "sect"]

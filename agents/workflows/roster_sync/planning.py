@@ -224,7 +224,10 @@ def plan_sync(
     canvas = read_canvas(client, scope, banner, banner_id)
     if scope.pidms is not None:  # the courses' whole rosters were read: keep these students'
         assert scope.students is not None
-        ids = {a.banner_id for a in reads.account_records(db, scope.students, config.accounts.email_code)}
+        ids = {
+            a.banner_id
+            for a in reads.account_records(db, scope.students, config.accounts.email_code)
+        }
         kept = tuple(e for e in canvas.enrollments if e.user_sis_id in ids)
         canvas = canvas.model_copy(update={"enrollments": kept})
     if not with_registrations:

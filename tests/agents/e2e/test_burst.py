@@ -47,16 +47,30 @@ def two_sections(world: World) -> list[tuple[str, list[int]]]:
 
 def added(crn: str, pidms: list[int], prefix: str) -> list[Event]:
     return [
-        parse_event({"kind": "banner.registration.added", "event_id": f"{prefix}-{pidm}",
-                     "term_code": TERM, "crn": crn, "pidm": pidm,
-                     "occurred_at": "2025-09-15T10:00:00Z"})  # fmt: skip
+        parse_event(
+            {
+                "kind": "banner.registration.added",
+                "event_id": f"{prefix}-{pidm}",
+                "term_code": TERM,
+                "crn": crn,
+                "pidm": pidm,
+                "occurred_at": "2025-09-15T10:00:00Z",
+            }
+        )
         for pidm in pidms
     ]
 
 
 def provision(handler: AgentHandler, crn: str) -> None:
-    created = parse_event({"kind": "banner.section.created", "event_id": f"prov-{crn}",
-                           "term_code": TERM, "crn": crn, "occurred_at": "2025-09-15T09:00:00Z"})  # fmt: skip
+    created = parse_event(
+        {
+            "kind": "banner.section.created",
+            "event_id": f"prov-{crn}",
+            "term_code": TERM,
+            "crn": crn,
+            "occurred_at": "2025-09-15T09:00:00Z",
+        }
+    )
     assert handler.handle(created).status == "done"
 
 
@@ -166,4 +180,3 @@ def test_the_same_group_again_finds_its_run_and_changes_nothing(
     assert world.client.stats().requests == before  # its finished run: no Canvas call at all
     banner_ids = dict(people(world.banner))
     assert active_students(world, crn) >= {banner_ids[p] for p in pidms}
-

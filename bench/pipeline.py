@@ -27,6 +27,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -53,9 +54,17 @@ from sandbox.canvas.testing import free_port
 BROKER_URL = os.environ.get("BCA_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 
+@dataclass(frozen=True)
+class SimulatorProcess:
+    """``bca canvas-sim`` running: where it listens, and its process (whose CPU a bench reads)."""
+
+    base_url: str
+    pid: int
+
+
 @contextmanager
-def simulator_process(settings: Settings) -> Iterator[str]:
-    """``bca canvas-sim`` in its own process on a free port; yields its base URL."""
+def simulator_process(settings: Settings) -> Iterator[SimulatorProcess]:
+    """``bca canvas-sim`` in its own process on a free port."""
     port = free_port()
     token = settings.canvas_token.get_secret_value()
     bca = str(Path(sys.executable).with_name("bca"))
@@ -75,7 +84,7 @@ def simulator_process(settings: Settings) -> Iterator[str]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the Canvas simulator process did not start") from None
                 time.sleep(0.1)
-        yield base
+        yield SimulatorProcess(base, process.pid)
     finally:
         process.terminate()
         process.wait(30)
@@ -86,8 +95,8 @@ def world(settings: Settings, *, students: int, sections: int) -> Iterator[tuple
     """Banner seeded, the simulator process up with Banner's people; yields (settings, term)."""
     banner, term = ensure_banner(settings, students=students, sections=sections)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    with simulator_process(settings) as base:
-        yield wired_to_canvas(settings, banner, base), term
+    with simulator_process(settings) as sim:
+        yield wired_to_canvas(settings, banner, sim.base_url), term
 
 
 def cpu_seconds(pids: Sequence[int]) -> float:
@@ -147,21 +156,27 @@ def webhook_latency(settings: Settings, count: int) -> dict[str, float]:
     return {"webhook_p50_ms": pct(samples, 0.5), "webhook_p99_ms": pct(samples, 0.99)}
 
 
-def paced(inbox: Inbox, events: Sequence[Event], rate: float) -> None:
-    """Store ``events`` at ``rate`` per second, as intake would."""
+def paced(inbox: Inbox, events: Sequence[Event], rate: float, batch: int = 1) -> float:
+    """Store ``events`` at ``rate`` per second, as intake would; returns the seconds it took.
+
+    ``batch`` events go in one transaction, as a feed consumer stores what one poll brought
+    (at hundreds of events a second one transaction each would measure SQLite's commits).
+    """
     started = time.perf_counter()
-    for n, event in enumerate(events):
+    for n in range(0, len(events), batch):
         delay = started + n / rate - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        inbox.store(event, source="bench")
+        inbox.store_many(events[n : n + batch], source="bench")
+    return time.perf_counter() - started
 
 
-def latencies(inbox: Inbox, ids: set[str], timeout: float) -> dict[str, Any]:
-    """Wait for ``ids`` to finish; p50/p95 of received → done, in seconds.
+def latencies(inbox: Inbox, ids: set[str], timeout: float, poll: float = 0.5) -> dict[str, Any]:
+    """Wait for ``ids`` to finish; p50/p95/p99 of received → done, in seconds.
 
     While waiting it reads only unfinished rows (a handful in steady state), so polling takes
-    no CPU worth mentioning from an embedded worker in the same process.
+    no CPU worth mentioning from an embedded worker in the same process; under a backlog of
+    thousands a longer ``poll`` keeps it so.
     """
     e = inbox_events
     deadline = time.monotonic() + timeout
@@ -174,7 +189,7 @@ def latencies(inbox: Inbox, ids: set[str], timeout: float) -> dict[str, Any]:
             )
         if not open_ & ids:
             break
-        time.sleep(0.5)
+        time.sleep(poll)
     with inbox.engine.connect() as conn:
         rows = conn.execute(select(e.c.event_id, e.c.status, e.c.received_at, e.c.updated_at)).all()
     mine = [r for r in rows if r.event_id in ids]
@@ -186,6 +201,7 @@ def latencies(inbox: Inbox, ids: set[str], timeout: float) -> dict[str, Any]:
         "not_done": len(ids) - sum(1 for r in mine if r.status == "done"),
         "p50_s": round(statistics.median(seconds), 3) if seconds else None,
         "p95_s": pct(seconds, 0.95) if seconds else None,
+        "p99_s": pct(seconds, 0.99) if seconds else None,
     }
 
 

@@ -1,9 +1,10 @@
 """The simulator's FastAPI application factory.
 
-Middleware order, outermost first: faults (a proxy in front of Canvas), then the request
-throttle, then the routes. Injected proxy faults therefore carry no Canvas headers, like a real
-502 from a load balancer; every answer that Canvas itself gives (including 401, 404 and 429)
-carries ``X-Request-Cost`` and ``X-Rate-Limit-Remaining``.
+Middleware order, outermost first: the request counts (what a client was answered), faults (a
+proxy in front of Canvas), then the request throttle, then the routes. Injected proxy faults
+therefore carry no Canvas headers, like a real 502 from a load balancer; every answer that
+Canvas itself gives (including 401, 404 and 429) carries ``X-Request-Cost`` and
+``X-Rate-Limit-Remaining``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sandbox.canvas.routes import (
 from sandbox.canvas.simulator import Simulator
 from sandbox.canvas.sis_import import SisImporter
 from sandbox.canvas.throttle import ThrottleMiddleware
+from sandbox.canvas.traffic import CountingMiddleware
 
 
 def create_app(db_path: Path, config: SimConfig | None = None) -> FastAPI:
@@ -58,4 +60,5 @@ def create_app(db_path: Path, config: SimConfig | None = None) -> FastAPI:
         app.include_router(module.router)
     app.add_middleware(ThrottleMiddleware, buckets=sim.buckets)
     app.add_middleware(FaultMiddleware, dice=sim.dice)
+    app.add_middleware(CountingMiddleware, counts=sim.requests)
     return app

@@ -17,6 +17,7 @@ from sandbox.canvas.faults import FaultDice
 from sandbox.canvas.live_events import LiveEvent, LiveEventSender, new_request_id
 from sandbox.canvas.storage import ADMIN_USER_ID, Store
 from sandbox.canvas.throttle import LeakyBuckets
+from sandbox.canvas.traffic import RequestCounts
 
 
 @dataclass
@@ -60,13 +61,14 @@ class Tx:
 
 
 class Simulator:
-    """Configuration, database, throttle, faults, Live Events and background jobs."""
+    """Configuration, database, throttle, faults, request counts, Live Events, background jobs."""
 
     def __init__(self, db_path: Path, config: SimConfig) -> None:
         self.config = config
         self.store = Store(db_path)
         self.buckets = LeakyBuckets(config.throttle)
         self.dice = FaultDice(config.faults)
+        self.requests = RequestCounts()
         self.events = LiveEventSender(config.live_events)
         self._jobs = ThreadPoolExecutor(max_workers=2, thread_name_prefix="canvas-sim-job")
 

@@ -28,6 +28,12 @@ def set_faults(config: FaultConfig, sim: Sim) -> dict[str, Any]:
     return get_faults(sim)
 
 
+@router.get("/requests")
+def request_counts(sim: Sim) -> dict[str, object]:
+    """``/api/`` requests answered so far, the 429s among them, and counts by status."""
+    return sim.requests.snapshot()
+
+
 @router.put("/throttle")
 def set_throttle(config: ThrottleConfig, sim: Sim) -> dict[str, Any]:
     """Replace the throttle settings and empty every bucket."""

@@ -88,9 +88,9 @@ def persons(world: World) -> Rows:
     return rows
 
 
-def _handle(p: Person) -> str:
+def campus_login(p: Person) -> str:
     """The campus user name: GOBTPAC's login and the local part of the university address."""
-    return f"{p.first[0]}{p.last}{p.pidm % 10000}".lower()
+    return f"{p.first[0]}{p.last}{p.pidm}".lower()  # the PIDM keeps it unique at any size
 
 
 def emails(world: World) -> Rows:
@@ -109,7 +109,7 @@ def emails(world: World) -> Rows:
         }
 
     for p in _everyone(world):
-        university = f"{_handle(p)}@example.edu"
+        university = f"{campus_login(p)}@example.edu"
         personal = f"{p.first}.{p.last}{p.pidm % 97}@mail.example.com".lower()
         roll = rng.random() if p.pidm < 900000 else 0.0
         if roll < 0.90:
@@ -133,7 +133,7 @@ def logins(world: World) -> Rows:
     return [
         {
             "gobtpac_pidm": p.pidm,
-            "gobtpac_external_user": _handle(p),
+            "gobtpac_external_user": campus_login(p),
             **stamp(gobtpac, world.at),
         }
         for p in _everyone(world)

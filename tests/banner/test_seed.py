@@ -16,8 +16,10 @@ from sqlalchemy import Connection, Engine, select
 from core.db import make_engine
 from core.errors import ConfigurationError, ValidationFailed
 from sandbox.banner.generator import SeedPlan, generate
+from sandbox.banner.people import campus_login
 from sandbox.banner.seeding import AlreadySeeded, create_schema, seed_banner
 from sandbox.banner.terms import term_dates
+from sandbox.banner.world import Person
 from tools.banner import reads
 from tools.banner import schema as s
 
@@ -220,3 +222,20 @@ def test_records_holds_and_history_have_the_interesting_cases(generated: Engine)
     blocked = [p for p in range(100001, 102001)
                if reads.student_holds(generated, p, start).blocks_registration]  # fmt: skip
     assert 0 < len(blocked) < 300
+
+
+def test_campus_logins_stay_unique_when_names_and_pidm_endings_repeat() -> None:
+    # Two students named alike whose PIDMs end alike (100001, 110001): one login would make
+    # Canvas attach one campus login to two people (account_login_duplicate at term size).
+    alike = [
+        Person(pidm=pidm, banner_id=f"A{pidm:08d}", first="Ana", middle=None, last="Lee")
+        for pidm in (100001, 110001)
+    ]
+    assert campus_login(alike[0]) != campus_login(alike[1])
+    logins = [
+        row["gobtpac_external_user"]
+        for table, rows in generate(SeedPlan(1000, 100, TERM, seed=2))
+        if table.name == "gobtpac"
+        for row in rows
+    ]
+    assert logins and len(set(logins)) == len(logins)

@@ -89,30 +89,6 @@ class RegistrationWithdrawn(_RegistrationEvent):
     kind: Literal["banner.registration.withdrawn"] = "banner.registration.withdrawn"
 
 
-class _BurstEvent(_SectionEvent):
-    """Several registration events of one section, coalesced into one run (a term-start burst).
-
-    Never stored in the inbox: :mod:`runtime.burst` builds it from claimed events of one section
-    and one specialist, runs it, and records the outcome on each member event. Its id is derived
-    from the members' ids, so the same group run again finds its own run.
-    """
-
-    pidms: list[int] = Field(min_length=1)
-    members: list[str] = Field(min_length=1, description="The coalesced events' ids.")
-
-
-class RegistrationBurst(_BurstEvent):
-    """Registrations and wait-list entries (``added``/``waitlisted``) of one section."""
-
-    kind: Literal["banner.registration.burst"] = "banner.registration.burst"
-
-
-class WithdrawalBurst(_BurstEvent):
-    """Drops and withdrawals (``dropped``/``withdrawn``) of one section."""
-
-    kind: Literal["banner.withdrawal.burst"] = "banner.withdrawal.burst"
-
-
 class _HoldEvent(_Event):
     source: Literal["banner"] = "banner"
     pidm: int = Field(gt=0)
@@ -253,8 +229,6 @@ Event = Annotated[
     | RegistrationDropped
     | RegistrationWaitlisted
     | RegistrationWithdrawn
-    | RegistrationBurst
-    | WithdrawalBurst
     | HoldPlaced
     | HoldReleased
     | GradeEntered

@@ -33,8 +33,6 @@ ROUTES: dict[str, Specialist] = {
     "banner.registration.waitlisted": Specialist.ROSTER,
     "banner.registration.dropped": Specialist.WITHDRAWALS,
     "banner.registration.withdrawn": Specialist.WITHDRAWALS,
-    "banner.registration.burst": Specialist.ROSTER,
-    "banner.withdrawal.burst": Specialist.WITHDRAWALS,
     "banner.hold.placed": Specialist.ALERTS,
     "banner.hold.released": Specialist.ALERTS,
     "banner.grade.entered": Specialist.INCOMPLETES,

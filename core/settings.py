@@ -297,19 +297,6 @@ class Settings(BaseSettings):
         " each with BCA_WORKER_THREADS threads, sharing the inbox. One process's threads share"
         " one interpreter lock, i.e. one core; 1 runs the worker inside the calling process.",
     )
-    worker_batch: int = Field(
-        100,
-        ge=1,
-        description="Inbox events an embedded worker thread claims at once. Registrations of"
-        " one section in one claim run as one group (runtime.burst), so a claim this large lets"
-        " a term-start backlog coalesce; non-registration events in it run one after another.",
-    )
-    burst_window: float = Field(
-        0.5,
-        ge=0,
-        description="Seconds a claim holding a fresh registration event waits for more of the"
-        " burst before its group runs (0: no wait; claims still coalesce what they hold).",
-    )
     # -- rollout controls (issue 17) --
     rollout_file: Path | None = Field(
         None,

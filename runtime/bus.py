@@ -13,11 +13,6 @@ due and in what order. Each worker process runs
   leaves its messages unacked: RabbitMQ redelivers them to the others, and the idempotent handler
   makes the second run harmless.
 
-Term-start bursts (:mod:`runtime.burst`): the dispatcher publishes one section's registration
-events of a claim as one message (their ids, one a line), which a consumer handles as one group
-run through :func:`runtime.worker.process_claimed`; a claim holding fresh registrations first
-waits out ``burst_window`` and claims once more, so that a burst can accumulate.
-
 Failures: a handler failure is the inbox's business (backoff, attempts, dead) and the message is
 acked. A message naming no inbox event is rejected to the **dead-letter exchange**; so is a
 message delivered more than ``delivery_limit`` times (e.g. one that crashes every worker). The
@@ -39,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from asyncio import Task
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -56,9 +50,8 @@ from aio_pika.abc import (
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 from sqlalchemy.exc import SQLAlchemyError
 
-from runtime import burst
 from runtime.inbox import Inbox, InboxRecord
-from runtime.worker import Handler, process_claimed, settle_heap
+from runtime.worker import Handler, process, settle_heap
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +179,6 @@ class BusWorker:
         dispatch_batch: int = 200,
         lease: timedelta = timedelta(minutes=10),
         idle_wait: float = 0.05,
-        burst_window: float = 0.0,
     ) -> None:
         self.inbox = inbox
         self.handler = handler
@@ -197,7 +189,6 @@ class BusWorker:
         self.dispatch_batch = dispatch_batch
         self.lease = lease
         self.idle_wait = idle_wait
-        self.burst_window = burst_window
         self.handled = 0
         # Claimed but not yet confirmed by the broker: published again first by the next session
         # (a broker lost mid-publish would otherwise leave them, and every later event of their
@@ -241,19 +232,15 @@ class BusWorker:
                 *(
                     exchange.publish(
                         aio_pika.Message(
-                            "\n".join(r.event_id for r in group).encode(),
-                            message_id=(
-                                group[0].event_id
-                                if len(group) == 1
-                                else burst.burst_id([r.event_id for r in group])
-                            ),
-                            type=group[0].kind,
+                            record.event_id.encode(),
+                            message_id=record.event_id,
+                            type=record.kind,
                             content_type="text/plain",
                             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                         ),
                         routing_key=self.topology.work,
                     )
-                    for group in burst.message_groups(records)
+                    for record in records
                 )
             )
             for record in records:
@@ -265,37 +252,26 @@ class BusWorker:
         Remembered here, not by the awaiting coroutine: a session that ends while the claim runs
         cancels that coroutine, but the thread still commits the claim.
         """
-        name = f"{self.worker_id}/dispatch"
-        records = self.inbox.claim(name, limit=self.dispatch_batch, lease=self.lease)
+        records = self.inbox.claim(
+            f"{self.worker_id}/dispatch", limit=self.dispatch_batch, lease=self.lease
+        )
         self._unconfirmed.update((record.event_id, record) for record in records)
-        wait = burst.burst_wait(records, self.burst_window)
-        if wait and len(records) < self.dispatch_batch:
-            time.sleep(wait)  # at most the window (a second): a burst accumulates meanwhile
-            more = self.inbox.claim(
-                name, limit=self.dispatch_batch - len(records), lease=self.lease
-            )
-            self._unconfirmed.update((record.event_id, record) for record in more)
-            records += more
         return records
 
-    def _find(self, event_ids: list[str]) -> list[InboxRecord | None]:
-        return [self.inbox.find(event_id) for event_id in event_ids]
-
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
-        """Handle the event ids of a message: process those still due, then ack (after it)."""
-        event_ids = message.body.decode("utf-8", errors="replace").split("\n")
+        """Handle one event id: process if still due, then ack (after the effect)."""
+        event_id = message.body.decode("utf-8", errors="replace")
         try:
-            found = await asyncio.to_thread(self._find, event_ids)
-            if not any(found):
-                log.error("message names no inbox event %r: dead-lettered", event_ids[:3])
+            record = await asyncio.to_thread(self.inbox.find, event_id)
+            if record is None:
+                log.error("message names no inbox event %r: dead-lettered", event_id)
                 await message.reject(requeue=False)
                 return
-            due = [record for record in found if record and record.status == "processing"]
-            if due:
-                await asyncio.to_thread(process_claimed, self.inbox, due, self.handler)
-                self.handled += len(due)
+            if record.status == "processing":
+                await asyncio.to_thread(process, self.inbox, record, self.handler)
+                self.handled += 1
         except SQLAlchemyError as exc:
-            log.warning("inbox unavailable while handling %s (%s); requeued", event_ids[0], exc)
+            log.warning("inbox unavailable while handling %s (%s); requeued", event_id, exc)
             await asyncio.sleep(1.0)
             await message.nack(requeue=True)
             return

@@ -39,7 +39,7 @@ from agents.approvals import (
 )
 from agents.checkpoints import open_checkpointer
 from agents.deps import GraphDeps
-from agents.events import Event, _RegistrationEvent
+from agents.events import Event
 from agents.graph import Router, build_router
 from agents.run import EventRun, bind_rollout, run_event, thread_id
 from agents.state import Outcome, PersonException
@@ -55,7 +55,6 @@ from policies.rbac import Principal
 from policies.scope import BannerDirectory
 from runtime.api.queue import GraphApprovalQueue
 from runtime.approval_index import ApprovalIndex
-from runtime.burst import Burst
 from runtime.contracts import SealedContractStore
 from runtime.draft_log import SqlDraftLog
 from runtime.ledger import Paused, RunLedger
@@ -257,12 +256,6 @@ class AgentHandler:
         The worker's :meth:`handle` and ``bca reconcile`` both come here, so a run started by
         hand is recorded, indexed while paused and resumable exactly like one from the inbox.
         """
-        thread, run = self._run(event)
-        self.pipeline.record(thread, run.values)
-        return run
-
-    def _run(self, event: Event) -> tuple[str, EventRun]:
-        """The router's run of ``event`` in the thread's vault (its thread, the run); unrecorded."""
         thread = thread_id(event.event_id)
         pipeline = self.pipeline
         vault = pipeline.vaults.load(thread)
@@ -278,7 +271,8 @@ class AgentHandler:
         finally:
             if run is None or not run.finished:  # a paused or failed run resumes with it
                 pipeline.vaults.save(thread, vault)
-        return thread, run
+        pipeline.record(thread, run.values)
+        return run
 
     def handle(self, event: Event) -> WorkOutcome:
         """Run the router on ``event`` and translate its outcome for the inbox."""
@@ -286,38 +280,6 @@ class AgentHandler:
         if outcome.status == "dead_letter":
             return WorkOutcome.dead(outcome.detail)
         return WorkOutcome.done()
-
-    def handle_group(self, burst: Burst, members: Sequence[_RegistrationEvent]) -> bool:
-        """One run for a burst of one section's events; each member gets its own ledger row.
-
-        The group's run is recorded under its own thread with its outcome and figures (counted
-        once); each member's thread gets that outcome pointing at the group's thread, and the
-        person exceptions of its own student (so the exceptions queue lists each once). False
-        when the group run did not get through (a dead letter or a refusal): nothing is
-        recorded for the members, and the caller handles each event alone.
-        """
-        thread, run = self._run(burst)
-        if run.outcome.status in ("dead_letter", "rejected"):
-            self.pipeline.record(thread, run.values)
-            return False
-        exceptions = [PersonException.model_validate(e) for e in run.values.get("exceptions") or ()]
-        self.pipeline.record(thread, {**run.values, "exceptions": []})
-        outcome = run.outcome.model_copy(
-            update={
-                "detail": f"{run.outcome.detail} (group run {thread} of {len(members)} events)",
-                "figures": {},
-            }
-        )
-        for member in members:
-            self.pipeline.record(
-                thread_id(member.event_id),
-                {
-                    "event": member.model_dump(mode="json"),
-                    "outcome": outcome.model_dump(),
-                    "exceptions": [e.model_dump() for e in exceptions if e.pidm == member.pidm],
-                },
-            )
-        return True
 
     def close(self) -> None:
         """Close the checkpointer and the engines."""

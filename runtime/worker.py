@@ -23,7 +23,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache, partial
@@ -33,7 +33,6 @@ from typing import Literal, Protocol, runtime_checkable
 from agents.events import Event
 from core.errors import ConfigurationError, ValidationFailed
 from core.settings import Settings
-from runtime import burst
 from runtime.inbox import Inbox, InboxRecord, Status
 from runtime.logs import configure_logging, event_scope
 
@@ -130,22 +129,6 @@ def process(inbox: Inbox, record: InboxRecord, handler: Handler) -> Status:
             return inbox.bury(record.event_id, outcome.reason)
 
 
-def process_claimed(inbox: Inbox, records: Sequence[InboxRecord], handler: Handler) -> None:
-    """Handle claimed records: each burst as one group run when ``handler`` can run groups.
-
-    Everything else, and the members of a group whose run did not get through, one by one
-    (:mod:`runtime.burst`).
-    """
-    alone = list(records)
-    if isinstance(handler, burst.GroupHandler):
-        groups, alone = burst.partition(records)
-        for group in groups:
-            if not burst.together(inbox, group, handler):
-                alone.extend(group.records)
-    for record in alone:
-        process(inbox, record, handler)
-
-
 class InProcessWorker:
     """The embedded default: ``concurrency`` threads claiming from the inbox and handling."""
 
@@ -159,7 +142,6 @@ class InProcessWorker:
         batch: int = 10,
         lease: timedelta = timedelta(minutes=10),
         idle_wait: float = 0.2,
-        burst_window: float = 0.0,
     ) -> None:
         self.inbox = inbox
         self.handler = handler
@@ -168,7 +150,6 @@ class InProcessWorker:
         self.batch = batch
         self.lease = lease
         self.idle_wait = idle_wait
-        self.burst_window = burst_window
         self._processed = 0
         self._count_lock = threading.Lock()
 
@@ -180,11 +161,8 @@ class InProcessWorker:
                     return
                 stop.wait(self.idle_wait)
                 continue
-            wait = burst.burst_wait(records, self.burst_window)
-            if wait and len(records) < self.batch and not stop.wait(wait):
-                more = self.batch - len(records)
-                records += self.inbox.claim(name, limit=more, lease=self.lease)
-            process_claimed(self.inbox, records, self.handler)
+            for record in records:
+                process(self.inbox, record, self.handler)
             with self._count_lock:
                 self._processed += len(records)
 
@@ -233,13 +211,7 @@ def _work(
     try:
         started()
         InProcessWorker(
-            inbox,
-            handler,
-            worker_id=worker_id(),
-            concurrency=threads,
-            batch=settings.worker_batch,
-            lease=lease,
-            burst_window=settings.burst_window,
+            inbox, handler, worker_id=worker_id(), concurrency=threads, lease=lease
         ).run(stop)
     finally:
         close = getattr(handler, "close", None)

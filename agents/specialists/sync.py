@@ -9,10 +9,6 @@ the result become the run's :class:`Outcome`.
 A ``canvas.enrollment`` event is a trigger too: :func:`locate` first traces its Canvas ids back
 to the Banner term, CRN and student (``canvas_locate_enrollment``), and the same scoped apply
 follows, so Canvas is corrected to what Banner says, never the other way round.
-
-A burst event (:class:`agents.events.RegistrationBurst`/``WithdrawalBurst``, coalesced by
-:mod:`runtime.burst`) is the same call for its students together (``pidms``): one plan, one
-apply for the section instead of one per event.
 """
 
 from __future__ import annotations
@@ -25,7 +21,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agents.deps import GraphDeps
-from agents.events import CanvasEnrollmentChanged, _BurstEvent, _RegistrationEvent, parse_event
+from agents.events import CanvasEnrollmentChanged, _RegistrationEvent, parse_event
 from agents.routing import ROLES, Specialist
 from agents.specialists.calls import CallResult, GuardedSteps, real_pidm, results
 from agents.specialists.calls import compose as compose_call
@@ -98,8 +94,8 @@ def applied_outcome(data: Mapping[str, Any], what: str) -> Outcome:
     return Outcome(status="done", detail=f"{what}: {done}", figures=figures)
 
 
-Target = tuple[str, str, dict[str, Any]]
-"""The term, CRN and students (``pidm`` or a burst's ``pidms`` argument) an event sync covers."""
+Target = tuple[str, str, int]
+"""The (term, CRN, PIDM) a per-event sync covers."""
 
 
 def locate(state: AgentState) -> dict[str, Any]:
@@ -124,9 +120,7 @@ def _target(state: AgentState, runtime: Runtime[ToolContext]) -> Target | Outcom
     """
     event = parse_event(state["event"])
     if isinstance(event, _RegistrationEvent):
-        return event.term_code, event.crn, {"pidm": event.pidm}
-    if isinstance(event, _BurstEvent):
-        return event.term_code, event.crn, {"pidms": sorted(set(event.pidms))}
+        return event.term_code, event.crn, event.pidm
     assert isinstance(event, CanvasEnrollmentChanged)
     found = results(state.get("messages", []), [f"{event.event_id}:locate"])
     located = next(iter(found.values()))
@@ -137,7 +131,7 @@ def _target(state: AgentState, runtime: Runtime[ToolContext]) -> Target | Outcom
     origin = located.data
     if origin["term"] is None:
         return Outcome(status="noop", detail=f"{what}: {origin['unmanaged']}; left alone")
-    return origin["term"], origin["crn"], {"pidm": real_pidm(runtime.context.vault, origin["pidm"])}
+    return origin["term"], origin["crn"], real_pidm(runtime.context.vault, origin["pidm"])
 
 
 def add_event_sync(
@@ -166,8 +160,8 @@ def add_event_sync(
         target = _target(state, runtime)
         if isinstance(target, Outcome):
             return {"outcome": target.model_dump()}
-        term, crn, students = target
-        args = {"term": term, "crns": [crn], **students}
+        term, crn, pidm = target
+        args = {"term": term, "crns": [crn], "pidm": pidm}
         text = reasoning.format(kind=event.kind, term=term, crn=crn)
         return {"messages": [compose_call(APPLY, args, f"{event.event_id}:apply", text)]}
 

@@ -131,18 +131,11 @@ class EndEnrollmentsArgs(SectionArgs):
 
 
 class TermScopeArgs(BaseModel):
-    """A roster sync's scope: a term, optionally some CRNs, optionally one or several students.
-
-    ``pidms`` serves a term-start burst (:mod:`runtime.burst`): the students of one section's
-    coalesced registration events, planned and applied in one call instead of one call each.
-    """
+    """A roster sync's scope: a term, optionally some CRNs, optionally one student."""
 
     term: str = Field(description="Term code like 202610.")
     crns: list[str] | None = Field(None, description="Only these sections; none: the whole term.")
     pidm: StudentRef | None = Field(None, description="Only this student.")
-    pidms: list[StudentRef] | None = Field(
-        None, min_length=1, description="Only these students (with pidm: that one as well)."
-    )
 
 
 class ApplyPlanArgs(TermScopeArgs):

@@ -170,11 +170,10 @@ class ToolContext:
 
 
 def roster_scope(args: Mapping[str, Any]) -> roster_sync.SyncScope:
-    """The sync scope a roster tool's arguments name (term, optional CRNs, optional students)."""
-    crns, pidm, pidms = args.get("crns"), args.get("pidm"), args.get("pidms")
+    """The sync scope a roster tool's arguments name (term, optional CRNs, optional student)."""
+    crns, pidm = args.get("crns"), args.get("pidm")
     return roster_sync.SyncScope(
         term=str(args["term"]),
         crns=tuple(crns) if crns is not None else None,
         pidm=int(pidm) if pidm is not None else None,
-        pidms=tuple(sorted({int(p) for p in pidms})) if pidms is not None else None,
     )

@@ -128,7 +128,6 @@ def _bus_process(
         topology=Topology(prefix=prefix),
         prefetch=prefetch,
         lease=timedelta(seconds=lease),
-        burst_window=settings.burst_window,
     )
     asyncio.run(_until_signalled(worker.run))
 

@@ -1,8 +1,6 @@
 """Reading both sides of a roster sync's scope and planning it by the rules.
 
-Scope: a whole term, some CRNs, or one student in one CRN (what an event touches), or several
-students in one CRN (a term-start burst of that section's events, coalesced by
-:mod:`runtime.burst`). Sections are
+Scope: a whole term, some CRNs, or one student in one CRN (what an event touches). Sections are
 in scope when :func:`agents.rules.provisioning.provisioning_due` says so; a cross-list group is
 in scope as a whole when any of its sections is. What a dry run shows (:class:`PlanReport`) and
 the share the guard judges a bulk call by (:func:`approval_share`) are derived from the plan.
@@ -57,20 +55,11 @@ MAX_LISTED_EXCEPTIONS = 50
 
 @dataclass(frozen=True)
 class SyncScope:
-    """What a sync covers: a term, optionally some CRNs, optionally some students (by PIDM)."""
+    """What a sync covers: a term, optionally some CRNs, optionally one student (by PIDM)."""
 
     term: str
     crns: tuple[str, ...] | None = None
     pidm: int | None = None
-    pidms: tuple[int, ...] | None = None
-    """Several students (a burst's); with ``pidm`` as well, that one too."""
-
-    @property
-    def students(self) -> frozenset[int] | None:
-        """The students the scope is limited to; None: everyone registered in its sections."""
-        if self.pidm is None and self.pidms is None:
-            return None
-        return frozenset(self.pidms or ()) | ({self.pidm} if self.pidm is not None else set())
 
 
 @dataclass(frozen=True)
@@ -120,10 +109,9 @@ def read_banner(db: Engine, scope: SyncScope, today: date, window_days: int) -> 
     """The sections due in scope (whole cross-list groups) and their registrations.
 
     A scope naming CRNs (an event's) reads only those sections, their cross-list partners and
-    their registrations (only its students', when it names some), never the whole term:
-    per-event cost then does not grow with the term.
+    their registrations (one student's, when it names one), never the whole term: per-event
+    cost then does not grow with the term.
     """
-    students = scope.students
     if scope.crns is None:
         listed = reads.term_sections(db, scope.term)
     else:
@@ -144,17 +132,14 @@ def read_banner(db: Engine, scope: SyncScope, today: date, window_days: int) -> 
         registrations = [
             r
             for r in reads.term_roster_snapshot(db, scope.term)
-            if r.crn in sections and (students is None or r.pidm in students)
-        ]
-    elif sections:
-        one = scope.pidm if scope.pidms is None else None  # several: the sections', filtered
-        registrations = [
-            r
-            for r in reads.sections_roster_snapshot(db, scope.term, list(sections), one)
-            if students is None or r.pidm in students
+            if r.crn in sections and (scope.pidm is None or r.pidm == scope.pidm)
         ]
     else:
-        registrations = []
+        registrations = (
+            reads.sections_roster_snapshot(db, scope.term, list(sections), scope.pidm)
+            if sections
+            else []
+        )
     return BannerSide(
         sections=sections,
         registrations=registrations,
@@ -219,17 +204,9 @@ def plan_sync(
         banner.registrations if with_registrations else []
     )
     banner_id = None
-    if scope.pidm is not None and scope.pidms is None:
+    if scope.pidm is not None:
         banner_id = reads.person_by_pidm(db, scope.pidm).banner_id
     canvas = read_canvas(client, scope, banner, banner_id)
-    if scope.pidms is not None:  # the courses' whole rosters were read: keep these students'
-        assert scope.students is not None
-        ids = {
-            a.banner_id
-            for a in reads.account_records(db, scope.students, config.accounts.email_code)
-        }
-        kept = tuple(e for e in canvas.enrollments if e.user_sis_id in ids)
-        canvas = canvas.model_copy(update={"enrollments": kept})
     if not with_registrations:
         canvas = canvas.model_copy(update={"enrollments": ()})
     plan = plan_roster(
@@ -282,10 +259,9 @@ def approval_share(planned: PlannedSync, scope: SyncScope, policy: MassDropPolic
     The term's share, or a breaching section's when one breaches; a section share only breaches
     above ``max_section_share``, which is never below the guard's threshold (see GraphDeps). A
     plan for one student (an event) ends at most that student's enrollments: not a mass drop,
-    whatever the scope's own shares (its population is one), so its share is zero. So is one
-    for a burst's students: each of its events alone would have been such a plan.
+    whatever the scope's own shares (its population is one), so its share is zero.
     """
-    if scope.students is not None:
+    if scope.pidm is not None:
         return 0.0
     verdict = mass_drop_verdict(planned.plan, policy)
     return max([verdict.term.share, *(s.share for s in verdict.breaching_sections)])

@@ -37,22 +37,21 @@ LOCATE = "canvas_locate_enrollment"
 
 
 def exceptions_of(result: CallResult, runtime: Runtime[ToolContext]) -> list[dict[str, Any]]:
-    """A tool result's exceptions with real PIDMs and text, re-identified for the queue.
+    """A tool result's exceptions with real PIDMs (trusted code re-identifies for the queue).
 
-    Trusted code does it, after the model's part: the staff who fix a Banner record must read
-    whose it is (the Banner ID, the name, the address), not the run's placeholders.
+    The text (detail, Banner record) keeps the run's placeholders: it is stored in checkpoints
+    and the ledger, where no name or address may rest; the PIDM says whose record to open.
     """
     vault = runtime.context.vault
     found = []
     for raw in (result.data or {}).get("exceptions", []):
-        text = {k: vault.reidentify(raw[k]) for k in ("detail", "record") if raw.get(k)}
         pidm = raw.get("pidm")
         if pidm is not None:
             try:
                 pidm = real_pidm(vault, pidm)
             except (ValueError, BcaError):
                 pidm = None  # a pseudonym this process never issued: the record keeps term/CRN
-        found.append(PersonException.model_validate({**raw, **text, "pidm": pidm}).model_dump())
+        found.append(PersonException.model_validate({**raw, "pidm": pidm}).model_dump())
     return found
 
 

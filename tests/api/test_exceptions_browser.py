@@ -155,7 +155,7 @@ def test_the_lms_admin_sees_and_resolves_an_account_exception(browser, deploymen
     assert rows.count() == 1
     row = rows.first
     assert "GOBTPAC (none)" in row.inner_text()  # the Banner record to fix, as staff read it
-    assert f"SPRIDEN {deployment.banner_id}" in row.inner_text()
+    assert f"PIDM {deployment.pidm}" in row.inner_text()  # whose (the text keeps placeholders)
     assert f"{TERM}/{deployment.crn}" in row.inner_text()
     assert enrolled(deployment) == []  # the rest of the section synced, not this student
     page.screenshot(path=str(SHOTS / "exceptions-open.png"), full_page=True)
